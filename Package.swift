@@ -1,0 +1,50 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// POPCNT: Swift's default x86-64 target has no popcnt instruction, so `nonzeroBitCount`
+// compiles to a bit-twiddling sequence and a Hamming scan runs ~3.7x slower (PLATFORM.md, 10).
+// Only the Retrieval target (the Hamming hot path) is built with it.
+let popcnt: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mpopcnt"])]
+
+let package = Package(
+    name: "hashscope",
+    products: [
+        .executable(name: "hashscope", targets: ["hashscope"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (Debian -dev packages; scripts/setup installs them).
+        .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw",
+                       providers: [.apt(["libncursesw5-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CChafa", pkgConfig: "chafa",
+                       providers: [.apt(["libchafa-dev", "libglib2.0-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        // C where C is required: libjpeg and libpng report errors by longjmp.
+        .target(name: "CImageCodecs",
+                cSettings: [.unsafeFlags(["-I/usr/include/libpng16"])],
+                linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
+
+        .target(name: "Render", dependencies: ["CImageCodecs", "CChafa"]),
+        .target(name: "Retrieval", dependencies: ["Render", "CZlib", "COpenBLAS"],
+                swiftSettings: popcnt),
+        .target(name: "Networks", dependencies: ["COpenBLAS"]),
+        .target(name: "TUI", dependencies: ["Render", "Retrieval", "CNcursesw"]),
+        .executableTarget(name: "hashscope", dependencies: [
+            "Render", "Retrieval", "Networks", "TUI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Shared test helpers (paths to ../shared/datasets, scratch folders, test images).
+        .target(name: "TestSupport", dependencies: ["Render"], path: "Tests/TestSupport"),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "TestSupport"]),
+        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "Render", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "CommandTests", dependencies: ["hashscope", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

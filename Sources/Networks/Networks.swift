@@ -1,0 +1,1 @@
+// Networks: tensors, layers, losses, models (the networks issue).

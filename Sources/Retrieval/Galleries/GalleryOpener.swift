@@ -1,0 +1,16 @@
+/// Opens any gallery from its spec string.
+public enum GalleryOpener {
+    public static func open(_ text: String) throws(GalleryError) -> any Gallery {
+        try open(GallerySpec(parsing: text))
+    }
+
+    public static func open(_ spec: GallerySpec) throws(GalleryError) -> any Gallery {
+        switch spec.kind {
+        case .folder: return try FolderGallery(spec: spec)
+        case .corel: return try CorelGallery(spec: spec)
+        case .cifar10: throw GalleryError(source: spec.path, message: "TEMP: cifar10 reader being written")  // TEMP-CIFAR
+        case .fashionMNIST: return try FashionMNISTGallery(spec: spec)
+        case .list: return try ListFileGallery(spec: spec)
+        }
+    }
+}

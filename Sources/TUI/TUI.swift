@@ -1,0 +1,1 @@
+// TUI: the interactive application (the TUI issue).

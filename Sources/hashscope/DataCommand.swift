@@ -1,0 +1,8 @@
+import ArgumentParser
+
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Inspect galleries.",
+        subcommands: [DataInfoCommand.self])
+}

@@ -1,0 +1,8 @@
+import ArgumentParser
+
+struct HashscopeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hashscope",
+        abstract: "Look inside deep-hashing image retrieval.",
+        subcommands: [DataCommand.self])
+}
