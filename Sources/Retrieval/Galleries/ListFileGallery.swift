@@ -29,8 +29,8 @@ public struct ListFileGallery: Gallery {
         var paths: [String] = []
         var problems: [GalleryProblem] = []
         var labelColumns: Int?
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+        for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let fields = line.split(whereSeparator: \.isWhitespace)
             if fields.isEmpty { continue }
             let source = "\(file):\(number + 1)"
             let path = String(fields[0])
