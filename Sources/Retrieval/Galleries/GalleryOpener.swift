@@ -8,7 +8,7 @@ public enum GalleryOpener {
         switch spec.kind {
         case .folder: return try FolderGallery(spec: spec)
         case .corel: return try CorelGallery(spec: spec)
-        case .cifar10: throw GalleryError(source: spec.path, message: "TEMP: cifar10 reader being written")  // TEMP-CIFAR
+        case .cifar10: return try CIFAR10Gallery(spec: spec)
         case .fashionMNIST: return try FashionMNISTGallery(spec: spec)
         case .list: return try ListFileGallery(spec: spec)
         }

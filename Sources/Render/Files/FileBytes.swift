@@ -61,5 +61,5 @@ public enum FileBytes {
         return Int(info.st_size)
     }
 
-    static func errnoDescription() -> String { String(cString: strerror(errno)) }
+    public static func errnoDescription() -> String { String(cString: strerror(errno)) }
 }

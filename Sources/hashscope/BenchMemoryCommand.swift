@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+
+struct BenchMemoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "memory",
+        abstract: "Measure this machine's memory read bandwidth (the ceiling for a Hamming scan).",
+        discussion: """
+            Sums a buffer far larger than the caches on --threads threads, four independent
+            64-bit accumulators per thread, best of five passes. JSON keys: read_gb_per_s,
+            threads, megabytes.
+            """)
+
+    @Option(help: "Threads.")
+    var threads = 2
+
+    @Option(help: "Buffer size in MiB.")
+    var megabytes = 1024
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func validate() throws {
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64") }
+        guard megabytes >= 64 else { throw ValidationError("--megabytes must be at least 64 (larger than the caches)") }
+    }
+
+    func run() throws {
+        let words = megabytes << 17
+        let buffer = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
+        defer { buffer.deallocate() }
+        for i in 0..<words { buffer[i] = UInt64(truncatingIfNeeded: i &* 0x9E37_79B9) }
+        let shared = SharedWords(pointer: buffer, count: words)
+        var best = Double.infinity
+        for _ in 0..<5 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let sums = SharedSums(count: threads)
+            DispatchQueue.concurrentPerform(iterations: threads) { part in
+                sums.store(part, shared.sum(range: words * part / threads..<words * (part + 1) / threads))
+            }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            precondition(sums.total != 1, "keeps the sums alive")
+        }
+        let gbPerSecond = Double(words * 8) / best / 1e9
+        if json {
+            let object: [String: Any] = ["read_gb_per_s": gbPerSecond, "threads": threads, "megabytes": megabytes]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(String(format: "memory read  %.1f GB/s (%d thread(s), %d MiB buffer)", gbPerSecond, threads, megabytes))
+        }
+    }
+}
+
+private struct SharedWords: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<UInt64>
+    let count: Int
+
+    func sum(range: Range<Int>) -> UInt64 {
+        var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0, d: UInt64 = 0
+        var i = range.lowerBound
+        while i + 4 <= range.upperBound {
+            a &+= pointer[i]; b &+= pointer[i + 1]; c &+= pointer[i + 2]; d &+= pointer[i + 3]
+            i += 4
+        }
+        return a &+ b &+ c &+ d
+    }
+}
+
+private final class SharedSums: @unchecked Sendable {
+    private var values: [UInt64]
+    private let lock = NSLock()
+    init(count: Int) { values = Array(repeating: 0, count: count) }
+    func store(_ index: Int, _ value: UInt64) { lock.lock(); values[index] = value; lock.unlock() }
+    var total: UInt64 { lock.lock(); defer { lock.unlock() }; return values.reduce(0, &+) }
+}
