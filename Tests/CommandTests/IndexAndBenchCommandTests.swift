@@ -1,0 +1,73 @@
+import Foundation
+import Render
+import Retrieval
+import TestSupport
+import XCTest
+
+final class IndexAndBenchCommandTests: XCTestCase {
+    private func faissFile(in scratch: ScratchDirectory, count: Int = 5_000, bits: Int = 64) throws -> String {
+        let bytes = (0..<count * bits / 8).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
+        let path = scratch.path + "/codes.ibxf"
+        try FaissBinaryFlatFile.write(BinaryCodes(packedBytes: bytes, bits: bits), to: path)
+        return path
+    }
+
+    func testConvertRoundTripGivesIdenticalFaissBytes() throws {
+        let scratch = try ScratchDirectory()
+        let original = try faissFile(in: scratch, bits: 128)
+        let ours = scratch.path + "/codes.hsix", back = scratch.path + "/back.ibxf"
+        let first = try CommandRunner.run(["index", "convert", original, ours, "--to", "hashscope"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(try CommandRunner.run(["index", "convert", ours, back]).status, 0)
+        XCTAssertEqual(try FileBytes.read(back), try FileBytes.read(original))
+        let info = try CommandRunner.run(["index", "info", ours])
+        XCTAssertEqual(info.status, 0)
+        XCTAssertTrue(info.stdout.contains("codes        5000 x 128 bits"), info.stdout)
+        XCTAssertTrue(info.stdout.contains("checksum ok"), info.stdout)
+    }
+
+    func testBenchSearchReportsItsKeys() throws {
+        let scratch = try ScratchDirectory()
+        let file = try faissFile(in: scratch)
+        let result = try CommandRunner.run(["bench", "search", "--index", file, "--queries", "5", "--k", "10", "--threads", "2", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["bits"] as? Int, 64)
+        XCTAssertEqual(json["count"] as? Int, 5_000)
+        for key in ["ms_per_query", "batch_ms_per_query", "codes_per_second"] {
+            XCTAssertGreaterThan(try XCTUnwrap(json[key] as? Double, key), 0, key)
+        }
+    }
+
+    func testBadIndexFilesExitTwoNamingTheFile() throws {
+        let scratch = try ScratchDirectory()
+        let file = try faissFile(in: scratch)
+        let ours = scratch.path + "/ok.hsix"
+        XCTAssertEqual(try CommandRunner.run(["index", "convert", file, ours, "--to", "hashscope"]).status, 0)
+        var damaged = try FileBytes.read(ours)
+        damaged[200] ^= 0x10
+        let cases: [(String, [UInt8], String)] = [
+            ("magic.hsix", Array("NOTANIDX".utf8) + Array(repeating: 0, count: 200), "not a hashscope index (bad magic)"),
+            ("cut.ibxf", Array(try FileBytes.read(file).prefix(100)), "truncated"),
+            ("damaged.hsix", damaged, "checksum mismatch"),
+            ("empty.hsix", [], "empty file"),
+        ]
+        for (name, bytes, message) in cases {
+            let path = try scratch.write(name, bytes)
+            for arguments in [["index", "info", path], ["bench", "search", "--index", path, "--queries", "2"],
+                              ["index", "convert", path, scratch.path + "/out-\(name)"]] {
+                let result = try CommandRunner.run(arguments)
+                XCTAssertEqual(result.status, 2, "\(arguments)")
+                XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+                XCTAssertTrue(result.stderr.hasPrefix("hashscope: \(path): "), result.stderr)
+                XCTAssertTrue(result.stderr.contains(message), result.stderr)
+                XCTAssertEqual(result.stdout, "")
+            }
+            // Nothing was written for the failed conversion.
+            XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path + "/out-\(name)"))
+        }
+        let zeroK = try CommandRunner.run(["bench", "search", "--index", file, "--k", "0"])
+        XCTAssertEqual(zeroK.status, 2)
+        XCTAssertTrue(zeroK.stderr.contains("--k must be positive"), zeroK.stderr)
+    }
+}
