@@ -110,3 +110,35 @@ final class FashionMNISTAndListGalleryTests: XCTestCase {
         assertGalleryError("list:\(binary)", source: binary, contains: "invalid UTF-8")
     }
 }
+
+/// The committed fixtures (scripts/make-fixtures.py): the first 12 train and 8 test images
+/// of Fashion-MNIST as gzip and plain IDX, and a DeepHash-pytorch list file of 6 images.
+final class CommittedFormatFixtureTests: XCTestCase {
+    private var fixtures: String { Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.path }
+
+    func testIDXFixturesGzipAndPlainAgreeAndMatchTheRealFiles() throws {
+        let gz = try GalleryOpener.open("fashion-mnist:\(fixtures)/fashion-mnist/gz")
+        let plain = try GalleryOpener.open("fashion-mnist:\(fixtures)/fashion-mnist/plain")
+        XCTAssertEqual(gz.splitCounts(), [.train: 12, .test: 8])
+        XCTAssertEqual(gz.items, plain.items)
+        for i in 0..<gz.count { XCTAssertEqual(try gz.image(at: i), try plain.image(at: i)) }
+        XCTAssertEqual(gz.items[0].labels, [9])  // the first training image is an ankle boot
+
+        let real = try GalleryOpener.open("fashion-mnist:\(try TestPaths.debianFashionMNIST())")
+        for i in [0, 5, 11] { XCTAssertEqual(try gz.image(at: i), try real.image(at: i)) }
+        let firstRealTest = try XCTUnwrap(real.items.firstIndex { $0.split == .test })
+        XCTAssertEqual(try gz.image(at: 12), try real.image(at: firstRealTest))
+        XCTAssertEqual(gz.items[12].labels, real.items[firstRealTest].labels)
+    }
+
+    func testListFixtureOpensWithMultiHotLabels() throws {
+        let gallery = try GalleryOpener.open("list:\(fixtures)/list/test.txt")
+        XCTAssertEqual(gallery.count, 6)
+        XCTAssertTrue(gallery.isMultiLabel)
+        XCTAssertEqual(gallery.items[0], GalleryItem(id: "images/airplane.ppm", labels: [0, 4], split: .test))
+        XCTAssertEqual(gallery.classCounts(), [1, 1, 1, 1, 4])
+        let inspection = GalleryInspection.inspect(gallery, decode: true)
+        XCTAssertTrue(inspection.isComplete)
+        XCTAssertEqual(inspection.sizes, [.init(width: 32, height: 32): 6])
+    }
+}
