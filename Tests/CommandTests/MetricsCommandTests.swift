@@ -36,19 +36,19 @@ final class MetricsCommandTests: XCTestCase {
             XCTAssertEqual(json["database"] as? Int, golden["database"] as? Int, name)
             XCTAssertEqual(json["bits"] as? Int, golden["bits"] as? Int, name)
             XCTAssertEqual(json["multi_label"] as? Bool, golden["multi_label"] as? Bool, name)
-            try assertClose(json["map"], golden["map"], "\(name) map")
-            try assertClose(json["p_r2"], golden["p_r2"], "\(name) p_r2")
-            try assertClose(json["r_r2"], golden["r_r2"], "\(name) r_r2")
+            try assertGolden(json["map"], golden["map"], "\(name) map")
+            try assertGolden(json["p_r2"], golden["p_r2"], "\(name) p_r2")
+            try assertGolden(json["r_r2"], golden["r_r2"], "\(name) r_r2")
             for key in ["p_at", "r_at"] {
                 let actual = try XCTUnwrap(json[key] as? [String: Any], name), expected = try XCTUnwrap(golden[key] as? [String: Any])
                 XCTAssertEqual(Set(actual.keys), ["10", "100", "1000"], name)
-                for k in expected.keys { try assertClose(actual[k], expected[k], "\(name) \(key) \(k)") }
+                for k in expected.keys { try assertGolden(actual[k], expected[k], "\(name) \(key) \(k)") }
             }
             let curve = try XCTUnwrap(json["pr_curve"] as? [String: Any]), expectedCurve = try XCTUnwrap(golden["pr_curve"] as? [String: [Double]])
             for key in ["precision", "recall"] {
                 let actual = try XCTUnwrap(curve[key] as? [Any]), expected = try XCTUnwrap(expectedCurve[key])
                 XCTAssertEqual(actual.count, expected.count, name)
-                for (a, e) in zip(actual, expected) { try assertClose(a, e, "\(name) pr_curve \(key)") }
+                for (a, e) in zip(actual, expected) { try assertGolden(a, e, "\(name) pr_curve \(key)") }
             }
         }
     }
@@ -171,7 +171,7 @@ final class MetricsCommandTests: XCTestCase {
         values.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
     }
 
-    private func assertClose(_ actual: Any?, _ expected: Any?, _ message: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertGolden(_ actual: Any?, _ expected: Any?, _ message: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let a = try XCTUnwrap((actual as? NSNumber)?.doubleValue, "\(message): not a number", file: file, line: line)
         let e = try XCTUnwrap((expected as? NSNumber)?.doubleValue, "\(message): no golden value", file: file, line: line)
         XCTAssertEqual(a, e, accuracy: 1e-6, message, file: file, line: line)

@@ -11,7 +11,7 @@ final class IndexFileTests: XCTestCase {
             codes: codes,
             labels: [[0], [1], [2, 4], [], [3], [0], [1], [2], [3], [4]],
             itemIDs: ["a.jpg", "b/c.jpg", "ü.png", "", "x", "y", "z", "0", "1", "2"],
-            features: features ? .init(dimension: 3, values: (0..<30).map { Float($0) / 7 }) : nil,
+            features: features ? FeatureMatrix(dimension: 3, values: (0..<30).map { Float($0) / 7 }) : nil,
             metadata: .init(modelFingerprint: "sha256:abc", gallery: "corel:/data/corel", classNames: ["a", "b", "c", "d", "e"],
                             multiLabel: true, source: "test"))
     }

@@ -25,20 +25,20 @@ final class MetricsTests: XCTestCase {
             XCTAssertEqual(metrics.databaseCount, golden["database"] as? Int, name)
             XCTAssertEqual(metrics.isMultiLabel, golden["multi_label"] as? Bool, name)
             XCTAssertEqual(metrics.topK, golden["topk_effective"] as? Int, name)
-            try assertClose(metrics.meanAveragePrecision, golden["map"], "\(name) map")
+            try assertGolden(metrics.meanAveragePrecision, golden["map"], "\(name) map")
             let pAt = try XCTUnwrap(golden["p_at"] as? [String: Double]), rAt = try XCTUnwrap(golden["r_at"] as? [String: Double])
             XCTAssertEqual(Set(pAt.keys), ["10", "100", "1000"], name)
             for k in [10, 100, 1000] {
-                try assertClose(metrics.precision(at: k), pAt[String(k)], "\(name) P@\(k)")
-                try assertClose(metrics.recall(at: k), rAt[String(k)], "\(name) R@\(k)")
+                try assertGolden(metrics.precision(at: k), pAt[String(k)], "\(name) P@\(k)")
+                try assertGolden(metrics.recall(at: k), rAt[String(k)], "\(name) R@\(k)")
             }
-            try assertClose(metrics.precision(withinRadius: 2), golden["p_r2"], "\(name) p_r2")
-            try assertClose(metrics.recall(withinRadius: 2), golden["r_r2"], "\(name) r_r2")
+            try assertGolden(metrics.precision(withinRadius: 2), golden["p_r2"], "\(name) p_r2")
+            try assertGolden(metrics.recall(withinRadius: 2), golden["r_r2"], "\(name) r_r2")
             let curve = try XCTUnwrap(golden["pr_curve"] as? [String: [Double]])
             XCTAssertEqual(curve["precision"]?.count, metrics.bits + 1, name)
             for (r, (p, rc)) in zip(try XCTUnwrap(curve["precision"]), try XCTUnwrap(curve["recall"])).enumerated() {
-                try assertClose(metrics.precisionByRadius[r], p, "\(name) precision r=\(r)")
-                try assertClose(metrics.recallByRadius[r], rc, "\(name) recall r=\(r)")
+                try assertGolden(metrics.precisionByRadius[r], p, "\(name) precision r=\(r)")
+                try assertGolden(metrics.recallByRadius[r], rc, "\(name) recall r=\(r)")
             }
         }
     }
@@ -242,7 +242,7 @@ final class MetricsTests: XCTestCase {
         return (folder, try XCTUnwrap(json["cases"] as? [[String: Any]]))
     }
 
-    private func assertClose(_ actual: Double?, _ expected: Any?, _ message: String, tolerance: Double = 1e-6,
+    private func assertGolden(_ actual: Double?, _ expected: Any?, _ message: String, tolerance: Double = 1e-6,
                              file: StaticString = #filePath, line: UInt = #line) throws {
         let actual = try XCTUnwrap(actual, message, file: file, line: line)
         let expected = try XCTUnwrap(expected as? Double, "\(message): no golden value", file: file, line: line)

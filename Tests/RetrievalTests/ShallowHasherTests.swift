@@ -1,5 +1,6 @@
 import Foundation
 import Retrieval
+import TestSupport
 import XCTest
 
 final class ShallowHasherTests: XCTestCase {
@@ -229,15 +230,5 @@ final class ShallowHasherTests: XCTestCase {
     private struct PCAReference: Decodable {
         let rows: Int, dimension: Int, bits: Int
         let features: [Double], mean: [Double], eigenvalues: [Double], directions: [Double], projections: [Double]
-    }
-}
-
-/// |a - b| <= atol + rtol * |b| elementwise.
-private func assertClose(_ a: [Float], _ b: [Float], rtol: Float = 0, atol: Float = 0,
-                         file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a.count, b.count, "lengths differ", file: file, line: line)
-    for (i, (x, y)) in zip(a, b).enumerated() where !(abs(x - y) <= atol + rtol * abs(y)) {
-        XCTFail("element \(i): \(x) vs \(y)", file: file, line: line)
-        return
     }
 }

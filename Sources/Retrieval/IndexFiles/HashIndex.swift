@@ -1,5 +1,7 @@
+import Foundation
+
 /// What an index file holds: a gallery's codes with each item's labels and id, optional
-/// float features (for LSH re-ranking), and where the codes came from.
+/// float features (for LSH re-ranking and cosine re-ranks), and where the codes came from.
 public struct HashIndex: Sendable {
     public struct Metadata: Codable, Sendable, Equatable {
         /// Fingerprint of the model that made the codes; empty for codes from elsewhere.
@@ -26,27 +28,16 @@ public struct HashIndex: Sendable {
         }
     }
 
-    public struct Features: Sendable, Equatable {
-        public let dimension: Int
-        public let values: [Float]  // count x dimension, row-major
-
-        public init(dimension: Int, values: [Float]) {
-            precondition(dimension > 0 && values.count % dimension == 0, "features are not rows of \(dimension)")
-            self.dimension = dimension
-            self.values = values
-        }
-    }
-
     public let codes: BinaryCodes
     /// Per item, its class indices (empty when the codes came without labels).
     public let labels: [[Int]]
     public let itemIDs: [String]
-    public let features: Features?
+    public let features: FeatureMatrix?
     public let metadata: Metadata
 
-    public init(codes: BinaryCodes, labels: [[Int]], itemIDs: [String], features: Features? = nil, metadata: Metadata) {
+    public init(codes: BinaryCodes, labels: [[Int]], itemIDs: [String], features: FeatureMatrix? = nil, metadata: Metadata) {
         precondition(labels.count == codes.count && itemIDs.count == codes.count, "one label row and id per code")
-        precondition(features.map { $0.values.count == codes.count * $0.dimension } ?? true, "one feature row per code")
+        precondition(features.map { $0.rows == codes.count } ?? true, "one feature row per code")
         self.codes = codes
         self.labels = labels
         self.itemIDs = itemIDs
@@ -73,5 +64,3 @@ public struct IndexFileError: Error, LocalizedError, Sendable, Equatable {
 
     public var errorDescription: String? { "\(path): \(message)" }
 }
-
-import Foundation

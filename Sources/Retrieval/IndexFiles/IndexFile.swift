@@ -132,12 +132,12 @@ public enum IndexFile {
         let labels = try reader.csrRows(sections[1], count: count, path: path, what: "labels").map { $0.map { Int($0) } }
         let ids = try reader.csrStrings(sections[2], count: count, path: path)
         let dimension = Int(reader.u32(104))
-        var features: HashIndex.Features?
+        var features: FeatureMatrix?
         if dimension > 0 {
             guard sections[3].length == count * dimension * 4 else {
                 throw IndexFileError(path: path, message: "damaged header: features section does not hold \(count) x \(dimension) floats")
             }
-            features = HashIndex.Features(dimension: dimension, values: reader.floats(sections[3].offset, count * dimension))
+            features = FeatureMatrix(rows: count, dimension: dimension, values: reader.floats(sections[3].offset, count * dimension))
         }
         let metadata: HashIndex.Metadata
         do {
