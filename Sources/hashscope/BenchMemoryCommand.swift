@@ -7,7 +7,7 @@ struct BenchMemoryCommand: ParsableCommand {
         abstract: "Measure this machine's memory read bandwidth (the ceiling for a Hamming scan).",
         discussion: """
             Sums a buffer far larger than the caches on --threads threads, four independent
-            64-bit accumulators per thread, best of five passes. JSON keys: read_gb_per_s,
+            64-bit accumulators per thread, best of ten passes. JSON keys: read_gb_per_s,
             threads, megabytes.
             """)
 
@@ -32,7 +32,7 @@ struct BenchMemoryCommand: ParsableCommand {
         for i in 0..<words { buffer[i] = UInt64(truncatingIfNeeded: i &* 0x9E37_79B9) }
         let shared = SharedWords(pointer: buffer, count: words)
         var best = Double.infinity
-        for _ in 0..<5 {
+        for _ in 0..<10 {
             let start = DispatchTime.now().uptimeNanoseconds
             let sums = SharedSums(count: threads)
             DispatchQueue.concurrentPerform(iterations: threads) { part in

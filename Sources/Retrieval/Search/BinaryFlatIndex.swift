@@ -121,8 +121,18 @@ public struct BinaryFlatIndex: Sendable {
             var start = 0
             while start < codes.count {
                 let range = start..<min(codes.count, start + blockCodes)
-                for (slot, q) in mine.enumerated() {
-                    HammingScan.scan(query: queries.code(q).baseAddress!, database: codes.buffer.words,
+                var slot = 0
+                // Queries two at a time share each code load; an odd one out goes alone.
+                while slot + 1 < mine.count {
+                    var pair = (collectors[slot], collectors[slot + 1])
+                    HammingScan.scanPair(queries: (queries.code(mine[slot]).baseAddress!, queries.code(mine[slot + 1]).baseAddress!),
+                                         database: codes.buffer.words, wordsPerCode: codes.wordsPerCode,
+                                         range: range, into: &pair)
+                    (collectors[slot], collectors[slot + 1]) = pair
+                    slot += 2
+                }
+                if slot < mine.count {
+                    HammingScan.scan(query: queries.code(mine[slot]).baseAddress!, database: codes.buffer.words,
                                      wordsPerCode: codes.wordsPerCode, range: range, into: &collectors[slot])
                 }
                 start = range.upperBound

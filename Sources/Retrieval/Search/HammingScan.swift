@@ -29,8 +29,8 @@ enum HammingScan {
         var threshold = collector.threshold
         var i = range.lowerBound
         let end = range.upperBound
-        while i + 8 <= end {
-            let c = database + i
+        var c = database + i
+        while i &+ 8 <= end {
             let d0 = (c[0] ^ q).nonzeroBitCount, d1 = (c[1] ^ q).nonzeroBitCount
             let d2 = (c[2] ^ q).nonzeroBitCount, d3 = (c[3] ^ q).nonzeroBitCount
             let d4 = (c[4] ^ q).nonzeroBitCount, d5 = (c[5] ^ q).nonzeroBitCount
@@ -44,22 +44,26 @@ enum HammingScan {
                 add(d4, i + 4, &collector, &threshold); add(d5, i + 5, &collector, &threshold)
                 add(d6, i + 6, &collector, &threshold); add(d7, i + 7, &collector, &threshold)
             }
-            i += 8
+            i &+= 8
+            c += 8
         }
         while i < end {
-            add((database[i] ^ q).nonzeroBitCount, i, &collector, &threshold)
-            i += 1
+            add((c[0] ^ q).nonzeroBitCount, i, &collector, &threshold)
+            i &+= 1
+            c += 1
         }
     }
 
+    // Wider codes walk a pointer instead of indexing `database + words * i`, which would
+    // cost an overflow check per code.
     private static func scan2(_ query: UnsafePointer<UInt64>, _ database: UnsafePointer<UInt64>,
                               _ range: Range<Int>, _ collector: inout TopKCollector) {
         let q0 = query[0], q1 = query[1]
         var threshold = collector.threshold
         var i = range.lowerBound
         let end = range.upperBound
-        while i + 4 <= end {
-            let c = database + 2 * i
+        var c = database + 2 * i
+        while i &+ 4 <= end {
             let d0 = (c[0] ^ q0).nonzeroBitCount &+ (c[1] ^ q1).nonzeroBitCount
             let d1 = (c[2] ^ q0).nonzeroBitCount &+ (c[3] ^ q1).nonzeroBitCount
             let d2 = (c[4] ^ q0).nonzeroBitCount &+ (c[5] ^ q1).nonzeroBitCount
@@ -67,16 +71,17 @@ enum HammingScan {
             let limit = threshold &+ 1
             if ((d0 &- limit) | (d1 &- limit) | (d2 &- limit) | (d3 &- limit)) < 0 {
                 add(d0, i, &collector, &threshold)
-                add(d1, i + 1, &collector, &threshold)
-                add(d2, i + 2, &collector, &threshold)
-                add(d3, i + 3, &collector, &threshold)
+                add(d1, i &+ 1, &collector, &threshold)
+                add(d2, i &+ 2, &collector, &threshold)
+                add(d3, i &+ 3, &collector, &threshold)
             }
-            i += 4
+            i &+= 4
+            c += 8
         }
         while i < end {
-            let c = database + 2 * i
             add((c[0] ^ q0).nonzeroBitCount &+ (c[1] ^ q1).nonzeroBitCount, i, &collector, &threshold)
-            i += 1
+            i &+= 1
+            c += 2
         }
     }
 
@@ -86,21 +91,28 @@ enum HammingScan {
         var threshold = collector.threshold
         var i = range.lowerBound
         let end = range.upperBound
+        var c = database + 4 * i
         @inline(__always) func distance(_ c: UnsafePointer<UInt64>) -> Int {
             ((c[0] ^ q0).nonzeroBitCount &+ (c[1] ^ q1).nonzeroBitCount)
                 &+ ((c[2] ^ q2).nonzeroBitCount &+ (c[3] ^ q3).nonzeroBitCount)
         }
-        while i + 2 <= end {
-            let c = database + 4 * i
-            let d0 = distance(c), d1 = distance(c + 4)
+        while i &+ 4 <= end {
+            let d0 = distance(c), d1 = distance(c + 4), d2 = distance(c + 8), d3 = distance(c + 12)
             let limit = threshold &+ 1
-            if ((d0 &- limit) | (d1 &- limit)) < 0 {
+            if ((d0 &- limit) | (d1 &- limit) | (d2 &- limit) | (d3 &- limit)) < 0 {
                 add(d0, i, &collector, &threshold)
-                add(d1, i + 1, &collector, &threshold)
+                add(d1, i &+ 1, &collector, &threshold)
+                add(d2, i &+ 2, &collector, &threshold)
+                add(d3, i &+ 3, &collector, &threshold)
             }
-            i += 2
+            i &+= 4
+            c += 16
         }
-        if i < end { add(distance(database + 4 * i), i, &collector, &threshold) }
+        while i < end {
+            add(distance(c), i, &collector, &threshold)
+            i &+= 1
+            c += 4
+        }
     }
 
     private static func scanN(_ query: UnsafePointer<UInt64>, _ database: UnsafePointer<UInt64>, _ words: Int,
@@ -111,6 +123,57 @@ enum HammingScan {
             var d = 0
             for w in 0..<words { d &+= (code[w] ^ query[w]).nonzeroBitCount }
             add(d, i, &collector, &threshold)
+        }
+    }
+
+    /// Two queries against the same codes (batched search): each code's words are loaded
+    /// once for both, which is what lets a batch beat one-query-at-a-time on wide codes.
+    static func scanPair(queries: (UnsafePointer<UInt64>, UnsafePointer<UInt64>), database: UnsafePointer<UInt64>,
+                         wordsPerCode: Int, range: Range<Int>,
+                         into collectors: inout (TopKCollector, TopKCollector)) {
+        switch wordsPerCode {
+        case 2: scanPair2(queries.0, queries.1, database, range, &collectors)
+        case 4: scanPair4(queries.0, queries.1, database, range, &collectors)
+        default:
+            scan(query: queries.0, database: database, wordsPerCode: wordsPerCode, range: range, into: &collectors.0)
+            scan(query: queries.1, database: database, wordsPerCode: wordsPerCode, range: range, into: &collectors.1)
+        }
+    }
+
+    private static func scanPair2(_ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, _ database: UnsafePointer<UInt64>,
+                                  _ range: Range<Int>, _ collectors: inout (TopKCollector, TopKCollector)) {
+        let a0 = a[0], a1 = a[1], b0 = b[0], b1 = b[1]
+        var ta = collectors.0.threshold, tb = collectors.1.threshold
+        var c = database + 2 * range.lowerBound
+        for i in range {
+            let w0 = c[0], w1 = c[1]
+            let da = (w0 ^ a0).nonzeroBitCount &+ (w1 ^ a1).nonzeroBitCount
+            let db = (w0 ^ b0).nonzeroBitCount &+ (w1 ^ b1).nonzeroBitCount
+            if ((da &- ta &- 1) | (db &- tb &- 1)) < 0 {
+                add(da, i, &collectors.0, &ta)
+                add(db, i, &collectors.1, &tb)
+            }
+            c += 2
+        }
+    }
+
+    private static func scanPair4(_ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, _ database: UnsafePointer<UInt64>,
+                                  _ range: Range<Int>, _ collectors: inout (TopKCollector, TopKCollector)) {
+        let a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3]
+        let b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3]
+        var ta = collectors.0.threshold, tb = collectors.1.threshold
+        var c = database + 4 * range.lowerBound
+        for i in range {
+            let w0 = c[0], w1 = c[1], w2 = c[2], w3 = c[3]
+            let da = ((w0 ^ a0).nonzeroBitCount &+ (w1 ^ a1).nonzeroBitCount)
+                &+ ((w2 ^ a2).nonzeroBitCount &+ (w3 ^ a3).nonzeroBitCount)
+            let db = ((w0 ^ b0).nonzeroBitCount &+ (w1 ^ b1).nonzeroBitCount)
+                &+ ((w2 ^ b2).nonzeroBitCount &+ (w3 ^ b3).nonzeroBitCount)
+            if ((da &- ta &- 1) | (db &- tb &- 1)) < 0 {
+                add(da, i, &collectors.0, &ta)
+                add(db, i, &collectors.1, &tb)
+            }
+            c += 4
         }
     }
 
