@@ -29,8 +29,14 @@ let package = Package(
                 cSettings: [.unsafeFlags(["-I/usr/include/libpng16"])],
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
 
+        .target(name: "CCPUFeatures"),
+        // Hamming kernels for AVX-512 VPOPCNTDQ CPUs: the only module built for a newer CPU
+        // than x86-64; Retrieval calls it only after CCPUFeatures says the CPU has it.
+        .target(name: "HammingKernelsAVX512",
+                swiftSettings: [.unsafeFlags(["-target-cpu", "icelake-server"])]),
+
         .target(name: "Render", dependencies: ["CImageCodecs", "CChafa"]),
-        .target(name: "Retrieval", dependencies: ["Render", "CZlib", "COpenBLAS"],
+        .target(name: "Retrieval", dependencies: ["Render", "CZlib", "COpenBLAS", "CCPUFeatures", "HammingKernelsAVX512"],
                 swiftSettings: popcnt),
         .target(name: "Networks", dependencies: ["COpenBLAS"]),
         .target(name: "TUI", dependencies: ["Render", "Retrieval", "CNcursesw"]),

@@ -11,7 +11,7 @@ struct BenchSearchCommand: ParsableCommand {
             random codes (seeded). Single-query time is the median over the queries; batch time
             is one search of all of them, divided by their number.
             JSON keys: ms_per_query, batch_ms_per_query, codes_per_second, bits, count
-            (and queries, k, threads, kind). Exit status: 0 ok, 2 bad input.
+            (and queries, k, threads, kind, kernel). Exit status: 0 ok, 2 bad input.
             """)
 
     @Option(help: "The index file (hashscope or faiss IBxF).")
@@ -26,6 +26,9 @@ struct BenchSearchCommand: ParsableCommand {
     @Option(help: "Threads.")
     var threads = 2
 
+    @Option(help: "Scan kernel: best (the fastest this CPU runs), portable, or avx512.")
+    var kernel = "best"
+
     @Option(help: "Seed for the random queries.")
     var seed: UInt64 = 1
 
@@ -36,6 +39,12 @@ struct BenchSearchCommand: ParsableCommand {
         guard queries > 0 else { throw ValidationError("--queries must be positive") }
         guard k > 0 else { throw ValidationError("--k must be positive") }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64") }
+        guard kernel == "best" || HammingKernel(rawValue: kernel) != nil else {
+            throw ValidationError("--kernel must be best, portable or avx512, not '\(kernel)'")
+        }
+        if let chosen = HammingKernel(rawValue: kernel), !chosen.isSupported {
+            throw ValidationError("--kernel \(kernel): this CPU has no AVX-512 VPOPCNTDQ")
+        }
     }
 
     func run() throws {
@@ -45,7 +54,7 @@ struct BenchSearchCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let kind = loaded.kind
-        let flat = BinaryFlatIndex(codes: loaded.index.codes)
+        let flat = BinaryFlatIndex(codes: loaded.index.codes, kernel: HammingKernel(rawValue: kernel) ?? .best)
         let bits = flat.bits
         var generator = SeededGenerator(seed: seed)
         let wordsPerCode = (bits + 63) / 64
@@ -74,12 +83,13 @@ struct BenchSearchCommand: ParsableCommand {
             let object: [String: Any] = [
                 "ms_per_query": median, "batch_ms_per_query": batchMs, "codes_per_second": codesPerSecond,
                 "bits": bits, "count": flat.count, "queries": queries, "k": k, "threads": threads, "kind": kind.rawValue,
+                "kernel": flat.kernel.rawValue,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print("index        \(index) (\(kind.rawValue), \(flat.count) codes of \(bits) bits)")
-            print("search       top \(k), \(threads) thread(s), \(queries) random queries")
+            print("search       top \(k), \(threads) thread(s), \(queries) random queries, \(flat.kernel.rawValue) kernel")
             print(String(format: "single query %.3f ms (median), %.2f G codes/s", median, codesPerSecond / 1e9))
             print(String(format: "batch        %.3f ms per query", batchMs))
         }

@@ -25,20 +25,25 @@ final class BinaryFlatIndexTests: XCTestCase {
         }
     }
 
+    /// Every kernel this CPU runs (the AVX-512 one only where the CPU has it).
+    private let kernels = HammingKernel.allCases.filter(\.isSupported)
+
     func testSearchEqualsBruteForceForManyLengthsWithTies() {
         for bits in [8, 12, 16, 48, 64, 100, 128, 200, 256, 1024] {
             // Short codes tie constantly, which is what the tie rule is about.
             let database = randomCodes(count: 3_000, bits: bits, seed: UInt64(bits))
             let queries = randomCodes(count: 7, bits: bits, seed: UInt64(bits) + 99)
-            let index = BinaryFlatIndex(codes: database)
+            for kernel in kernels {
+            let index = BinaryFlatIndex(codes: database, kernel: kernel)
             for k in [1, 10, 100] {
                 let expected = bruteForce(queries, database, k: k)
                 let batch = index.search(queries, k: k)
                 for q in 0..<queries.count {
-                    XCTAssertEqual(batch.neighbours(ofQuery: q), expected[q], "bits \(bits) k \(k) query \(q) (batch)")
+                    XCTAssertEqual(batch.neighbours(ofQuery: q), expected[q], "bits \(bits) k \(k) query \(q) (batch, \(kernel))")
                     let single = index.search(queries.subset([q]), k: k)
-                    XCTAssertEqual(single.neighbours(ofQuery: 0), expected[q], "bits \(bits) k \(k) query \(q) (single)")
+                    XCTAssertEqual(single.neighbours(ofQuery: 0), expected[q], "bits \(bits) k \(k) query \(q) (single, \(kernel))")
                 }
+            }
             }
         }
     }
@@ -48,8 +53,9 @@ final class BinaryFlatIndexTests: XCTestCase {
         // the collector compacts many times.
         let database = randomCodes(count: 300_000, bits: 64, seed: 7)
         let queries = randomCodes(count: 3, bits: 64, seed: 8)
-        let index = BinaryFlatIndex(codes: database)
         let expected = bruteForce(queries, database, k: 100)
+        for kernel in kernels {
+        let index = BinaryFlatIndex(codes: database, kernel: kernel)
         for threads in [1, 2] {
             for q in 0..<3 {
                 XCTAssertEqual(index.search(queries.subset([q]), k: 100, threads: threads).neighbours(ofQuery: 0), expected[q])
@@ -57,11 +63,23 @@ final class BinaryFlatIndexTests: XCTestCase {
             let batch = index.search(queries, k: 100, threads: threads)
             XCTAssertEqual((0..<3).map { batch.neighbours(ofQuery: $0) }, expected)
         }
+        }
         // Every code equal: the answer is the first k indices, whatever the threads.
-        let same = BinaryFlatIndex(codes: BinaryCodes(bits: 64, words: Array(repeating: 0xABCD, count: 200_000)))
-        let result = same.search(BinaryCodes(bits: 64, words: [0xABCD]), k: 1_500)
-        XCTAssertEqual(result.labels, Array(0..<1_500))
-        XCTAssertEqual(Set(result.distances), [0])
+        for kernel in kernels {
+            let same = BinaryFlatIndex(codes: BinaryCodes(bits: 64, words: Array(repeating: 0xABCD, count: 200_000)), kernel: kernel)
+            let result = same.search(BinaryCodes(bits: 64, words: [0xABCD]), k: 1_500)
+            XCTAssertEqual(result.labels, Array(0..<1_500), "\(kernel)")
+            XCTAssertEqual(Set(result.distances), [0])
+        }
+    }
+
+    func testTheAVX512KernelRunsWhereTheCPUHasIt() throws {
+        // On the development and CI machines (AMD EPYC with AVX-512 VPOPCNTDQ) both kernels
+        // are exercised above; elsewhere this says plainly that only one was.
+        guard HammingKernel.best == .avx512 else {
+            throw XCTSkip("this CPU has no AVX-512 VPOPCNTDQ: only the portable kernel was tested")
+        }
+        XCTAssertEqual(kernels, [.portable, .avx512])
     }
 
     func testShortDatabasePadsLikeFaiss() {

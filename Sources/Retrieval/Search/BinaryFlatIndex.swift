@@ -31,15 +31,21 @@ public struct HammingSearchResults: Sendable, Equatable {
 public struct BinaryFlatIndex: Sendable {
     public let bits: Int
     public private(set) var codes: BinaryCodes
+    /// The scan kernel; the best the CPU runs unless a caller asks for another.
+    public let kernel: HammingKernel
 
-    public init(bits: Int) {
+    public init(bits: Int, kernel: HammingKernel = .best) {
+        precondition(kernel.isSupported, "this CPU cannot run the \(kernel) kernel")
         self.bits = bits
         codes = BinaryCodes(bits: bits, words: [])
+        self.kernel = kernel
     }
 
-    public init(codes: BinaryCodes) {
+    public init(codes: BinaryCodes, kernel: HammingKernel = .best) {
+        precondition(kernel.isSupported, "this CPU cannot run the \(kernel) kernel")
         bits = codes.bits
         self.codes = codes
+        self.kernel = kernel
     }
 
     public var count: Int { codes.count }
@@ -95,13 +101,13 @@ public struct BinaryFlatIndex: Sendable {
     /// databases are not worth a second thread).
     private func searchOne(_ queries: BinaryCodes, k: Int, threads: Int) -> [UInt64] {
         let parts = max(1, min(threads, count / 65_536 + 1))
-        let codes = codes
+        let codes = codes, kernel = kernel
         let slots = ResultSlots<[UInt64]>(count: parts, empty: [])
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let range = codes.count * part / parts..<codes.count * (part + 1) / parts
             var collector = TopKCollector(k: k, bits: codes.bits)
             HammingScan.scan(query: queries.code(0).baseAddress!, database: codes.buffer.words,
-                             wordsPerCode: codes.wordsPerCode, range: range, into: &collector)
+                             wordsPerCode: codes.wordsPerCode, range: range, kernel: kernel, into: &collector)
             slots[part] = collector.best()
             collector.deallocate()
         }
@@ -111,7 +117,7 @@ public struct BinaryFlatIndex: Sendable {
     /// Blocks of database codes small enough to stay in L2 are scanned by every query of a
     /// thread's share before the next block is loaded.
     private func searchBatch(_ queries: BinaryCodes, k: Int, threads: Int) -> [[UInt64]] {
-        let codes = codes
+        let codes = codes, kernel = kernel
         let blockCodes = max(1024, (256 * 1024 / 8) / codes.wordsPerCode)
         let parts = max(1, min(threads, queries.count))
         let slots = ResultSlots<[UInt64]>(count: queries.count, empty: [])
@@ -127,13 +133,13 @@ public struct BinaryFlatIndex: Sendable {
                     var pair = (collectors[slot], collectors[slot + 1])
                     HammingScan.scanPair(queries: (queries.code(mine[slot]).baseAddress!, queries.code(mine[slot + 1]).baseAddress!),
                                          database: codes.buffer.words, wordsPerCode: codes.wordsPerCode,
-                                         range: range, into: &pair)
+                                         range: range, kernel: kernel, into: &pair)
                     (collectors[slot], collectors[slot + 1]) = pair
                     slot += 2
                 }
                 if slot < mine.count {
                     HammingScan.scan(query: queries.code(mine[slot]).baseAddress!, database: codes.buffer.words,
-                                     wordsPerCode: codes.wordsPerCode, range: range, into: &collectors[slot])
+                                     wordsPerCode: codes.wordsPerCode, range: range, kernel: kernel, into: &collectors[slot])
                 }
                 start = range.upperBound
             }

@@ -4,10 +4,29 @@
 /// disassembly of these loops (objdump -d on the release build, 2026-11-23) shows one
 /// `popcnt` per code word and no bit-twiddling fallback. Without the flag a scan is ~3.7x
 /// slower (PLATFORM.md, 10).
+import CCPUFeatures
+import HammingKernelsAVX512
+
+/// Which scan kernel runs: the portable one (x86-64 + popcnt), or AVX-512 VPOPCNTDQ where
+/// the CPU has it.
+public enum HammingKernel: String, Sendable, CaseIterable {
+    case portable, avx512
+
+    /// The fastest kernel this CPU runs.
+    public static let best: HammingKernel = hs_cpu_has_avx512_popcount() != 0 ? .avx512 : .portable
+
+    /// Whether this CPU can run `self`.
+    public var isSupported: Bool { self == .portable || Self.best == .avx512 }
+}
+
 enum HammingScan {
     /// Scans codes `range` of `database` (words `wordsPerCode` per code) against `query`.
     static func scan(query: UnsafePointer<UInt64>, database: UnsafePointer<UInt64>, wordsPerCode: Int,
-                     range: Range<Int>, into collector: inout TopKCollector) {
+                     range: Range<Int>, kernel: HammingKernel, into collector: inout TopKCollector) {
+        if kernel == .avx512 {
+            scanAVX512(query, database, wordsPerCode, range, &collector)
+            return
+        }
         switch wordsPerCode {
         case 1: scan1(query, database, range, &collector)
         case 2: scan2(query, database, range, &collector)
@@ -129,14 +148,35 @@ enum HammingScan {
     /// Two queries against the same codes (batched search): each code's words are loaded
     /// once for both, which is what lets a batch beat one-query-at-a-time on wide codes.
     static func scanPair(queries: (UnsafePointer<UInt64>, UnsafePointer<UInt64>), database: UnsafePointer<UInt64>,
-                         wordsPerCode: Int, range: Range<Int>,
+                         wordsPerCode: Int, range: Range<Int>, kernel: HammingKernel,
                          into collectors: inout (TopKCollector, TopKCollector)) {
-        switch wordsPerCode {
-        case 2: scanPair2(queries.0, queries.1, database, range, &collectors)
-        case 4: scanPair4(queries.0, queries.1, database, range, &collectors)
+        switch (kernel, wordsPerCode) {
+        case (.portable, 2): scanPair2(queries.0, queries.1, database, range, &collectors)
+        case (.portable, 4): scanPair4(queries.0, queries.1, database, range, &collectors)
         default:
-            scan(query: queries.0, database: database, wordsPerCode: wordsPerCode, range: range, into: &collectors.0)
-            scan(query: queries.1, database: database, wordsPerCode: wordsPerCode, range: range, into: &collectors.1)
+            scan(query: queries.0, database: database, wordsPerCode: wordsPerCode, range: range, kernel: kernel, into: &collectors.0)
+            scan(query: queries.1, database: database, wordsPerCode: wordsPerCode, range: range, kernel: kernel, into: &collectors.1)
+        }
+    }
+
+    /// Blocks of codes go to the AVX-512 distance kernel; a block whose smallest distance is
+    /// beyond the threshold (almost all, once it settles) needs no further look.
+    private static func scanAVX512(_ query: UnsafePointer<UInt64>, _ database: UnsafePointer<UInt64>, _ words: Int,
+                                   _ range: Range<Int>, _ collector: inout TopKCollector) {
+        let block = 256
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: block) { distances in
+            let out = distances.baseAddress!
+            var threshold = collector.threshold
+            var start = range.lowerBound
+            while start < range.upperBound {
+                let count = min(block, range.upperBound - start)
+                let smallest = AVX512Hamming.distances(query: query, database: database + start * words, wordsPerCode: words,
+                                                       count: count, into: out)
+                if Int(smallest) <= threshold {
+                    for j in 0..<count { add(Int(out[j]), start + j, &collector, &threshold) }
+                }
+                start += count
+            }
         }
     }
 

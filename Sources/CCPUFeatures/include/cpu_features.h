@@ -1,0 +1,9 @@
+// What the running CPU can do, for kernels chosen at run time.
+#ifndef HASHSCOPE_CPU_FEATURES_H
+#define HASHSCOPE_CPU_FEATURES_H
+
+// 1 when the CPU has AVX-512 F/BW/VL and VPOPCNTDQ (Ice Lake server, Zen 4 and later):
+// the Hamming kernels of HammingKernelsAVX512 may run.
+int hs_cpu_has_avx512_popcount(void);
+
+#endif
