@@ -23,25 +23,23 @@ public enum Pickle {
     /// not read, so pages of byte strings the caller never reads are never loaded.
     public static func load(file path: String, from offset: Int, inlineLimit: Int = defaultInlineLimit) throws(PickleError) -> (value: PickleValue, end: Int) {
         precondition(offset >= 0, "pickle offset must not be negative")
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw PickleError(source: path, offset: nil, problem: .unreadable(errnoText())) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw PickleError(source: path, offset: nil, problem: .unreadable(errnoText())) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw PickleError(source: path, offset: nil, problem: .unreadable("not a regular file")) }
-        let size = Int(info.st_size)
-        guard offset < size else {
-            throw PickleError(source: path, offset: offset, problem: .truncated(size == 0 ? "empty file (0 bytes)" : "the file ends before the pickle starts"))
-        }
-        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != UnsafeMutableRawPointer(bitPattern: -1) else {
-            // Some file systems cannot map: read the whole file instead.
+        let file: MappedFile
+        do { file = try MappedFile(path: path) } catch {
+            // Some file systems cannot map: read the whole file instead (this also names
+            // the OS's reason when the file cannot be read at all).
             let bytes: [UInt8]
             do { bytes = try FileBytes.read(path) } catch { throw PickleError(source: path, offset: nil, problem: .unreadable(error.reason)) }
+            guard offset < bytes.count else {
+                throw PickleError(source: path, offset: offset, problem: .truncated(bytes.isEmpty ? "empty file (0 bytes)" : "the file ends before the pickle starts"))
+            }
             return try parse(bytes, from: offset, source: path, inlineLimit: inlineLimit)
         }
-        defer { munmap(base, size) }
-        return try parse(UnsafeRawBufferPointer(start: base, count: size), from: offset, source: path,
-                         baseOffset: 0, inlineLimit: inlineLimit)
+        guard offset < file.length else {
+            throw PickleError(source: path, offset: offset, problem: .truncated(file.length == 0 ? "empty file (0 bytes)" : "the file ends before the pickle starts"))
+        }
+        return try withExtendedLifetime(file) { () throws(PickleError) in
+            try parse(file.bytes, from: offset, source: path, baseOffset: 0, inlineLimit: inlineLimit)
+        }
     }
 
     /// A pickle held in memory; ranges are offsets into `bytes`.
@@ -82,6 +80,4 @@ public enum Pickle {
             return data
         }
     }
-
-    private static func errnoText() -> String { String(cString: strerror(errno)) }
 }

@@ -33,7 +33,7 @@ public enum FaissBinaryFlatFile {
     }
 
     public static func read(_ path: String) throws(IndexFileError) -> BinaryCodes {
-        let file = try MappedFile(path: path)
+        let file = try MappedFile.forIndex(path)
         let reader = ByteReader(file: file)
         guard file.length >= headerLength else {
             throw IndexFileError(path: path, message: file.length == 0 ? "empty file (0 bytes)" : "truncated: \(file.length) bytes is shorter than a faiss IndexBinaryFlat header")

@@ -95,7 +95,7 @@ public enum IndexFile {
     /// Reads an index file; the codes stay memory-mapped. With `verifyChecksum`, every byte
     /// is checked against the stored CRC-32 first.
     public static func read(_ path: String, verifyChecksum: Bool = true) throws(IndexFileError) -> HashIndex {
-        let file = try MappedFile(path: path)
+        let file = try MappedFile.forIndex(path)
         let reader = ByteReader(file: file)
         guard file.length >= headerLength + 8 else {
             throw IndexFileError(path: path, message: file.length == 0 ? "empty file (0 bytes)" : "truncated: \(file.length) bytes is shorter than an index header")

@@ -1,34 +1,15 @@
 import Foundation
 import Render
 
-/// A whole file mapped read-only; unmapped when the last reference goes.
-final class MappedFile: @unchecked Sendable {
-    let base: UnsafeRawPointer
-    let length: Int
-
-    init(path: String) throws(IndexFileError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw IndexFileError(path: path, message: "cannot read file: \(FileBytes.errnoDescription())") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw IndexFileError(path: path, message: "cannot read file: \(FileBytes.errnoDescription())") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw IndexFileError(path: path, message: "cannot read file: not a regular file") }
-        length = Int(info.st_size)
-        if length == 0 {
-            // mmap refuses empty files; an empty mapping is still a valid (empty) view.
-            base = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 64))
-            return
+extension MappedFile {
+    /// Maps `path` for an index reader: failures become an IndexFileError naming the file.
+    static func forIndex(_ path: String) throws(IndexFileError) -> MappedFile {
+        do { return try MappedFile(path: path) } catch {
+            throw IndexFileError(path: path, message: "cannot read file: \(error.reason)")
         }
-        guard let mapped = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
-            throw IndexFileError(path: path, message: "cannot map file: \(FileBytes.errnoDescription())")
-        }
-        base = UnsafeRawPointer(mapped)
-    }
-
-    deinit {
-        if length == 0 { UnsafeMutableRawPointer(mutating: base).deallocate() } else { munmap(UnsafeMutableRawPointer(mutating: base), length) }
     }
 }
+
 
 /// Little-endian reads at absolute offsets of a mapped file (callers check bounds first).
 struct ByteReader {
