@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Render
 import Retrieval
 
 struct BenchSearchCommand: ParsableCommand {

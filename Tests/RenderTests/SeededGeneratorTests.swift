@@ -1,4 +1,4 @@
-import Retrieval
+import Render
 import XCTest
 
 final class SeededGeneratorTests: XCTestCase {
