@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Render", dependencies: ["CImageCodecs", "CChafa"]),
         .target(name: "Retrieval", dependencies: ["Render", "CZlib", "COpenBLAS", "CCPUFeatures", "HammingKernelsAVX512"],
                 swiftSettings: popcnt),
-        .target(name: "Networks", dependencies: ["COpenBLAS"]),
+        .target(name: "Networks", dependencies: ["COpenBLAS", "Render"]),
         .target(name: "TUI", dependencies: ["Render", "Retrieval", "CNcursesw"]),
         .executableTarget(name: "hashscope", dependencies: [
             "Render", "Retrieval", "Networks", "TUI",
@@ -52,6 +52,8 @@ let package = Package(
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "Render", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CommandTests", dependencies: ["hashscope", "TestSupport"]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

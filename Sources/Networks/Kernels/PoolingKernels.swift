@@ -1,0 +1,118 @@
+// Max and average pooling over windows of each (image, channel) plane. Planes are independent,
+// so large tensors are split over the cores by plane; each worker writes only its planes.
+
+enum PoolingKernels {
+    /// Planes (N*C) and the window geometry of one plane (`channels` is 1).
+    struct Shape: Sendable {
+        let planes: Int
+        let geometry: WindowGeometry
+        var workers: Int { Parallel.workerCount(for: planes * geometry.outputPlane * geometry.kernelArea, minimumPerWorker: 65_536) }
+    }
+
+    /// The input rows (or columns) window `o` covers, clipped to the image: o*stride - pad + 0..<kernel.
+    @inline(__always)
+    static func window(_ o: Int, stride: Int, pad: Int, kernel: Int, size: Int) -> Range<Int> {
+        let start = o * stride - pad
+        return max(0, start)..<min(size, start + kernel)
+    }
+
+    /// x: (planes,H,W) -> y: (planes,H',W') and argmax: (planes,H',W'), the flat index in the
+    /// input plane of each maximum (the first one on ties, as PyTorch; padding never wins).
+    static func maxForward(x: SharedPointer, y: SharedMutablePointer, argmax: UnsafeMutablePointer<Int32>, shape s: Shape) {
+        let indices = SharedIndexPointer(base: argmax)
+        Parallel.forEachRange(count: s.planes, workers: min(s.workers, s.planes)) { _, planes in
+            let g = s.geometry
+            for plane in planes {
+                let src = x.base + plane * g.inputPlane
+                let out = y.base + plane * g.outputPlane, arg = indices.base + plane * g.outputPlane
+                for oh in 0..<g.outputHeight {
+                    let rows = window(oh, stride: g.strideHeight, pad: g.padding.top, kernel: g.kernelHeight, size: g.height)
+                    for ow in 0..<g.outputWidth {
+                        let columns = window(ow, stride: g.strideWidth, pad: g.padding.left, kernel: g.kernelWidth, size: g.width)
+                        var best = -Float.infinity, bestIndex = rows.lowerBound * g.width + columns.lowerBound
+                        for ih in rows {
+                            for iw in columns where src[ih * g.width + iw] > best {
+                                best = src[ih * g.width + iw]
+                                bestIndex = ih * g.width + iw
+                            }
+                        }
+                        out[oh * g.outputWidth + ow] = best
+                        arg[oh * g.outputWidth + ow] = Int32(bestIndex)
+                    }
+                }
+            }
+        }
+    }
+
+    /// dy: (planes,H',W') -> dx: (planes,H,W) (overwritten): each gradient goes to its argmax.
+    static func maxBackward(dy: SharedPointer, argmax: UnsafePointer<Int32>, dx: SharedMutablePointer, shape s: Shape) {
+        let indices = SharedIndexPointer(base: UnsafeMutablePointer(mutating: argmax))
+        Parallel.forEachRange(count: s.planes, workers: min(s.workers, s.planes)) { _, planes in
+            let g = s.geometry
+            for plane in planes {
+                let grad = dy.base + plane * g.outputPlane, arg = indices.base + plane * g.outputPlane
+                let out = dx.base + plane * g.inputPlane
+                out.update(repeating: 0, count: g.inputPlane)
+                for o in 0..<g.outputPlane { out[Int(arg[o])] += grad[o] }
+            }
+        }
+    }
+
+    /// The divisor of window (oh, ow): the kernel area when padding counts (PyTorch's
+    /// count_include_pad=True, its default: without ceil_mode every window lies inside the padded
+    /// input), otherwise the number of real pixels under the window.
+    @inline(__always)
+    static func divisor(_ oh: Int, _ ow: Int, _ g: WindowGeometry, countIncludePadding: Bool) -> Float {
+        if countIncludePadding { return Float(g.kernelArea) }
+        let rows = window(oh, stride: g.strideHeight, pad: g.padding.top, kernel: g.kernelHeight, size: g.height)
+        let columns = window(ow, stride: g.strideWidth, pad: g.padding.left, kernel: g.kernelWidth, size: g.width)
+        return Float(rows.count * columns.count)
+    }
+
+    /// x: (planes,H,W) -> y: (planes,H',W'), the mean over each window.
+    static func averageForward(x: SharedPointer, y: SharedMutablePointer, countIncludePadding: Bool, shape s: Shape) {
+        Parallel.forEachRange(count: s.planes, workers: min(s.workers, s.planes)) { _, planes in
+            let g = s.geometry
+            for plane in planes {
+                let src = x.base + plane * g.inputPlane, out = y.base + plane * g.outputPlane
+                for oh in 0..<g.outputHeight {
+                    let rows = window(oh, stride: g.strideHeight, pad: g.padding.top, kernel: g.kernelHeight, size: g.height)
+                    for ow in 0..<g.outputWidth {
+                        let columns = window(ow, stride: g.strideWidth, pad: g.padding.left, kernel: g.kernelWidth, size: g.width)
+                        var total: Float = 0
+                        for ih in rows {
+                            for iw in columns { total += src[ih * g.width + iw] }
+                        }
+                        out[oh * g.outputWidth + ow] = total / divisor(oh, ow, g, countIncludePadding: countIncludePadding)
+                    }
+                }
+            }
+        }
+    }
+
+    /// dy: (planes,H',W') -> dx: (planes,H,W) (overwritten): each gradient spread evenly over its window.
+    static func averageBackward(dy: SharedPointer, dx: SharedMutablePointer, countIncludePadding: Bool, shape s: Shape) {
+        Parallel.forEachRange(count: s.planes, workers: min(s.workers, s.planes)) { _, planes in
+            let g = s.geometry
+            for plane in planes {
+                let grad = dy.base + plane * g.outputPlane, out = dx.base + plane * g.inputPlane
+                out.update(repeating: 0, count: g.inputPlane)
+                for oh in 0..<g.outputHeight {
+                    let rows = window(oh, stride: g.strideHeight, pad: g.padding.top, kernel: g.kernelHeight, size: g.height)
+                    for ow in 0..<g.outputWidth {
+                        let columns = window(ow, stride: g.strideWidth, pad: g.padding.left, kernel: g.kernelWidth, size: g.width)
+                        let share = grad[oh * g.outputWidth + ow] / divisor(oh, ow, g, countIncludePadding: countIncludePadding)
+                        for ih in rows {
+                            for iw in columns { out[ih * g.width + iw] += share }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Argmax indices handed to concurrent workers (each writes only its planes).
+struct SharedIndexPointer: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Int32>
+}

@@ -1,1 +1,0 @@
-// Networks: tensors, layers, losses, models (the networks issue).

@@ -1,0 +1,131 @@
+import Render
+import Networks
+import TestSupport
+import XCTest
+
+final class ConvolutionTests: XCTestCase {
+    private func conv(_ c: Int, _ k: Int, kernel: Int = 3, stride: Int = 1, padding: Padding = .zero,
+                      groups: Int = 1, bias: Bool = true, seed: UInt64 = 1) -> Conv2d {
+        var generator = SeededGenerator(seed: seed)
+        return Conv2d(inChannels: c, outChannels: k, kernelSize: kernel, stride: stride, padding: padding,
+                      groups: groups, bias: bias, generator: &generator)
+    }
+
+    // MARK: gradient checks (input, weight, bias)
+
+    func testGradientsPlain() {
+        checkGradients(conv(2, 3), input: TestTensors.normal([2, 2, 5, 5], seed: 10), "3x3")
+    }
+
+    func testGradientsStride2Padded() {
+        checkGradients(conv(2, 3, stride: 2, padding: 1), input: TestTensors.normal([2, 2, 6, 5], seed: 11), "stride 2 pad 1")
+    }
+
+    func testGradientsAsymmetricPadding() {
+        let padding = Padding(top: 0, bottom: 1, left: 2, right: 0)
+        checkGradients(conv(2, 2, stride: 2, padding: padding), input: TestTensors.normal([1, 2, 6, 6], seed: 12), "asymmetric")
+    }
+
+    func testGradientsGroups2() {
+        checkGradients(conv(4, 6, padding: 1, groups: 2), input: TestTensors.normal([2, 4, 4, 4], seed: 13), "groups 2")
+    }
+
+    func testGradientsDepthwise() {
+        checkGradients(conv(3, 3, padding: 1, groups: 3), input: TestTensors.normal([2, 3, 5, 5], seed: 14), "depthwise")
+        // Stride 1 runs the padded-plane kernel, other strides the row-by-row one.
+        checkGradients(conv(2, 4, kernel: 3, padding: Padding(top: 2, bottom: 0, left: 1, right: 2), groups: 2, bias: false),
+                       input: TestTensors.normal([2, 2, 5, 4], seed: 24), "depthwise x2 asymmetric")
+        checkGradients(conv(2, 4, kernel: 3, stride: 2, padding: Padding(top: 1, bottom: 0, left: 0, right: 1), groups: 2),
+                       input: TestTensors.normal([2, 2, 6, 6], seed: 15), "depthwise x2 strided asymmetric")
+    }
+
+    func testGradientsWithoutBias() {
+        let layer = conv(2, 3, padding: 1, bias: false)
+        XCTAssertEqual(layer.parameters.map(\.name), ["weight"])
+        checkGradients(layer, input: TestTensors.normal([2, 2, 4, 4], seed: 16), "no bias")
+    }
+
+    func testGradientsPointwiseAndSeveralImagesPerMultiply() {
+        // 1x1: the image is its own column matrix; 4 images on 2 workers put 2 images in one multiply.
+        checkGradients(conv(3, 2, kernel: 1), input: TestTensors.normal([4, 3, 3, 3], seed: 17), "1x1")
+        checkGradients(conv(2, 3, padding: 1), input: TestTensors.normal([5, 2, 3, 3], seed: 18), "batched small maps")
+    }
+
+    func testGradientsLargeMapsCutIntoBands() {
+        // Maps of more than ConvolutionShape.targetColumns (384) output pixels are cut into bands
+        // of rows (the last one shorter): 23x20 gives bands of 19 and 4 rows.
+        checkGradients(conv(2, 2, padding: 1), input: TestTensors.normal([1, 2, 23, 20], seed: 21), "bands 3x3")
+        checkGradients(conv(2, 3, kernel: 1), input: TestTensors.normal([1, 2, 23, 20], seed: 22), "bands 1x1")
+        checkGradients(conv(1, 2, stride: 2, padding: Padding(top: 1, bottom: 0, left: 1, right: 0)),
+                       input: TestTensors.normal([1, 1, 46, 40], seed: 23), "bands stride 2")
+    }
+
+    func testGradientsRectangularKernel() {
+        var generator = SeededGenerator(seed: 19)
+        let layer = Conv2d(inChannels: 2, outChannels: 2, kernelHeight: 2, kernelWidth: 3, strideHeight: 1, strideWidth: 2,
+                           padding: Padding(vertical: 1, horizontal: 0), generator: &generator)
+        checkGradients(layer, input: TestTensors.normal([2, 2, 4, 7], seed: 20), "2x3 kernel")
+    }
+
+    // MARK: batch splitting
+
+    /// The batch is split over workers and, for small maps, several images share a multiply:
+    /// outputs and gradients must equal those of the images one at a time.
+    func testBatchEqualsImageByImage() {
+        for (size, groups) in [(24, 1), (35, 1), (3, 1), (6, 2), (9, 4)] {
+            var layer = conv(4, 8, padding: 1, groups: groups, seed: 30)
+            let batch = TestTensors.normal([7, 4, size, size], seed: 31)
+            let gradOutput = TestTensors.normal([7, 8, size, size], seed: 32)
+            let (output, cache) = layer.forward(batch, training: true)
+            let gradInput = layer.backward(gradOutput, cache: cache)
+
+            var single = conv(4, 8, padding: 1, groups: groups, seed: 30)
+            let plane = 4 * size * size, outPlane = 8 * size * size
+            var outputs: [Float] = [], gradInputs: [Float] = []
+            for n in 0..<7 {
+                let x = Tensor(shape: [1, 4, size, size], scalars: Array(batch.scalars[(n * plane)..<((n + 1) * plane)]))
+                let dy = Tensor(shape: [1, 8, size, size], scalars: Array(gradOutput.scalars[(n * outPlane)..<((n + 1) * outPlane)]))
+                let (y, c) = single.forward(x, training: true)
+                outputs += y.scalars
+                gradInputs += single.backward(dy, cache: c).scalars
+            }
+            assertClose(output.scalars, outputs, rtol: 1e-5, atol: 1e-5, "output size \(size) groups \(groups)")
+            assertClose(gradInput.scalars, gradInputs, rtol: 1e-5, atol: 1e-5, "dx size \(size) groups \(groups)")
+            for ((name, a), (_, b)) in zip(layer.gradients, single.gradients) {
+                assertClose(a.scalars, b.scalars, rtol: 1e-4, atol: 1e-4, "\(name) size \(size) groups \(groups)")
+            }
+        }
+    }
+
+    // MARK: shapes and padding
+
+    func testOutputSizes() {
+        XCTAssertTrue(conv(3, 4, stride: 2, padding: 1).outputSize(height: 32, width: 31) == (16, 16))
+        XCTAssertTrue(conv(3, 4, kernel: 5).outputSize(height: 8, width: 9) == (4, 5))
+    }
+
+    func testTensorFlowSamePadding() {
+        // EfficientNet stem: 224 -> 112 with a 3x3 stride-2 kernel pads 0 above/left, 1 below/right.
+        XCTAssertEqual(Padding.same(height: 224, width: 224, kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2),
+                       Padding(top: 0, bottom: 1, left: 0, right: 1))
+        XCTAssertEqual(Padding.same(height: 14, width: 14, kernelHeight: 5, kernelWidth: 5, strideHeight: 1, strideWidth: 1),
+                       Padding(2))
+        XCTAssertEqual(Padding.same(height: 15, width: 15, kernelHeight: 5, kernelWidth: 5, strideHeight: 2, strideWidth: 2),
+                       Padding(2))
+    }
+
+    func testFoldingBatchNormMatchesConvThenBatchNormInEvaluation() {
+        let layer = conv(3, 4, padding: 1, seed: 40)
+        var batchNorm = BatchNorm2d(numFeatures: 4)
+        batchNorm.setParameter("weight", to: TestTensors.normal([4], seed: 41))
+        batchNorm.setParameter("bias", to: TestTensors.normal([4], seed: 42))
+        batchNorm.setParameter("running_mean", to: TestTensors.normal([4], seed: 43))
+        batchNorm.setParameter("running_var", to: TestTensors.normal([4], seed: 44).map { abs($0) + 0.3 })
+        let x = TestTensors.normal([2, 3, 5, 5], seed: 45)
+        let expected = batchNorm(layer(x))
+        assertClose(layer.folding(batchNorm)(x).scalars, expected.scalars, rtol: 1e-5, atol: 1e-5, "folded")
+
+        let noBias = conv(3, 4, padding: 1, bias: false, seed: 46)
+        assertClose(noBias.folding(batchNorm)(x).scalars, batchNorm(noBias(x)).scalars, rtol: 1e-5, atol: 1e-5, "folded, no bias")
+    }
+}
