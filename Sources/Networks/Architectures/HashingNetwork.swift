@@ -1,0 +1,104 @@
+import Foundation
+import Render
+
+/// How a hash layer squashes its outputs into relaxed codes.
+public enum CodeActivation: String, Sendable, Codable {
+    /// tanh: codes in (-1, 1), bit = sign (DSH, DAH, DFEH, DATH, CBAM).
+    case tanh
+    /// sigmoid: codes in (0, 1), bit = (output >= 0.5) (DLBHC's latent layer, NIN).
+    case sigmoid
+}
+
+/// A deep hashing network: a feature extractor (images (N,3,H,W) -> (N,F)), a hash layer
+/// F -> bits with tanh or sigmoid, and optionally a classifier F -> classes (DATH's and
+/// DLBHC's classification terms).
+///
+/// As a Layer its output is one tensor (N, bits + classes): the relaxed codes, then the
+/// logits; `split` takes them apart and backward takes the gradient of both, laid out the
+/// same way. That keeps the whole network inside the Layer machinery (named parameters,
+/// state dicts, gradient checks, optimizers). Parameter names: "features.*", "hash.*",
+/// "classifier.*", as the PyTorch module of the parity script names them.
+public struct HashingNetwork: Layer {
+    public var features: Sequential
+    public var hash: Linear
+    public var classifier: Linear?
+    public let activation: CodeActivation
+    public let bits: Int
+
+    public struct Cache {
+        let features: [Any]
+        let featureOutput: Tensor
+        let hashCache: Linear.Cache
+        let classifierCache: Linear.Cache?
+        let codes: Tensor
+    }
+
+    public init(features: Sequential, featureCount: Int, bits: Int, classes: Int?, activation: CodeActivation,
+                generator: inout SeededGenerator) {
+        self.features = features
+        self.hash = Linear(inFeatures: featureCount, outFeatures: bits, generator: &generator)
+        self.classifier = classes.map { Linear(inFeatures: featureCount, outFeatures: $0, generator: &generator) }
+        self.activation = activation
+        self.bits = bits
+    }
+
+    public var classCount: Int? { classifier.map { $0.weight.shape[0] } }
+
+    // images: (N,3,H,W) -> (N, bits + classes)
+    public mutating func forward(_ input: Tensor, training: Bool) -> (output: Tensor, cache: Cache) {
+        let (featureOutput, featureCache) = features.forward(input, training: training)
+        precondition(featureOutput.rank == 2, "the feature extractor must end in (N, F), got \(featureOutput.shape)")
+        let (preCodes, hashCache) = hash.forward(featureOutput, training: training)
+        let codes = activation == .tanh ? preCodes.map { Foundation.tanh($0) } : preCodes.map { 1 / (1 + Foundation.exp(-$0)) }
+        var classifierCache: Linear.Cache?
+        var output = codes
+        if var head = classifier {
+            let (logits, cache) = head.forward(featureOutput, training: training)
+            classifier = head
+            classifierCache = cache
+            output = Tensor.concatenatingChannels([codes, logits])
+        }
+        return (output, Cache(features: featureCache, featureOutput: featureOutput, hashCache: hashCache,
+                              classifierCache: classifierCache, codes: codes))
+    }
+
+    public mutating func backward(_ gradOutput: Tensor, cache: Cache) -> Tensor {
+        let parts = classifier == nil ? [gradOutput] : gradOutput.splittingChannels([bits, gradOutput.shape[1] - bits])
+        // d tanh = 1 - y^2; d sigmoid = y (1 - y), with y the activated codes.
+        let gradPre = Tensor(shape: cache.codes.shape) { out in
+            parts[0].withUnsafeBufferPointer { g in
+                cache.codes.withUnsafeBufferPointer { y in
+                    for i in 0..<out.count {
+                        out[i] = g[i] * (activation == .tanh ? 1 - y[i] * y[i] : y[i] * (1 - y[i]))
+                    }
+                }
+            }
+        }
+        var gradFeatures = hash.backward(gradPre, cache: cache.hashCache)
+        if var head = classifier, let headCache = cache.classifierCache {
+            gradFeatures = gradFeatures + head.backward(parts[1], cache: headCache)
+            classifier = head
+        }
+        return features.backward(gradFeatures, cache: cache.features)
+    }
+
+    public mutating func visitParameters(_ visit: (_ name: String, _ value: inout Tensor, _ gradient: inout Tensor) -> Void) {
+        features.visitParameters { name, value, gradient in visit("features.\(name)", &value, &gradient) }
+        hash.visitParameters { name, value, gradient in visit("hash.\(name)", &value, &gradient) }
+        if var head = classifier {
+            head.visitParameters { name, value, gradient in visit("classifier.\(name)", &value, &gradient) }
+            classifier = head
+        }
+    }
+
+    public mutating func visitBuffers(_ visit: (_ name: String, _ value: inout Tensor) -> Void) {
+        features.visitBuffers { name, value in visit("features.\(name)", &value) }
+    }
+
+    /// The network's output taken apart: relaxed codes (N, bits) and logits (N, classes), if any.
+    public func split(_ output: Tensor) -> (codes: Tensor, logits: Tensor?) {
+        guard classifier != nil else { return (output, nil) }
+        let parts = output.splittingChannels([bits, output.shape[1] - bits])
+        return (parts[0], parts[1])
+    }
+}
