@@ -4,5 +4,6 @@ struct HashscopeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hashscope",
         abstract: "Look inside deep-hashing image retrieval.",
-        subcommands: [DataCommand.self, IndexCommand.self, BenchCommand.self, MetricsCommand.self])
+        subcommands: [DataCommand.self, IndexCommand.self, BenchCommand.self, MetricsCommand.self,
+                      TrainCommand.self, EvalCommand.self])
 }

@@ -23,11 +23,12 @@ enum MetricsReport {
         return lines.joined(separator: "\n")
     }
 
-    static func json(_ metrics: RetrievalMetrics) -> String {
+    /// `extra`: keys added beside the metrics (`eval`'s "protocol", "encode_images_per_second").
+    static func json(_ metrics: RetrievalMetrics, extra: [String: Any] = [:]) -> String {
         func byK(_ values: [Double]) -> [String: Double] {
             Dictionary(uniqueKeysWithValues: zip(metrics.cutoffs.map(String.init), values))
         }
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "map": metrics.meanAveragePrecision,
             "topk": metrics.topK,
             "queries": metrics.queries,
@@ -44,8 +45,9 @@ enum MetricsReport {
                 "recall": metrics.recallByRadius,
             ] as [String: Any],
         ]
+        object.merge(extra) { _, added in added }
         // Only numbers, strings and containers of them: serialization cannot fail.
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
 }

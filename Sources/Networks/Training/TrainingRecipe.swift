@@ -1,0 +1,73 @@
+/// How an architecture is trained when the command line says nothing else: its objective,
+/// optimizer, learning rate and schedule, augmentation, input normalisation and size.
+///
+/// Recipes live in one table keyed by architecture, so adding an architecture's recipe is one
+/// entry; an architecture without one is refused by `train` with a message, not a crash.
+public struct TrainingRecipe: Sendable, Equatable {
+    /// The learning-rate decay over a run, made concrete once the epoch count is known.
+    public enum Decay: Sendable, Equatable {
+        case constant
+        /// Cosine annealing to 0 over the whole run.
+        case cosine
+        case step(every: Int, gamma: Double)
+    }
+
+    public var objective: HashingObjective
+    public var optimizer: OptimizerChoice
+    public var learningRate: Double
+    public var decay: Decay
+    public var augmentation: TrainingAugmentation
+    public var normalization: Normalization
+    /// Square input side in pixels.
+    public var inputSize: Int
+    public var batchSize: Int
+
+    public init(objective: HashingObjective, optimizer: OptimizerChoice, learningRate: Double, decay: Decay,
+                augmentation: TrainingAugmentation, normalization: Normalization, inputSize: Int, batchSize: Int) {
+        self.objective = objective
+        self.optimizer = optimizer
+        self.learningRate = learningRate
+        self.decay = decay
+        self.augmentation = augmentation
+        self.normalization = normalization
+        self.inputSize = inputSize
+        self.batchSize = batchSize
+    }
+
+    /// The schedule for a run of `epochs` epochs starting at `base`.
+    public func schedule(base: Double, epochs: Int) -> LearningRateSchedule {
+        switch decay {
+        case .constant: return LearningRateSchedule(base: base)
+        case .cosine: return LearningRateSchedule(base: base, decay: .cosine(epochs: max(1, epochs), minimum: 0))
+        case .step(let every, let gamma): return LearningRateSchedule(base: base, decay: .step(every: every, gamma: gamma))
+        }
+    }
+
+    /// The recipe of `architecture`, or nil when none has been written yet.
+    public static func recipe(for architecture: Architecture) -> TrainingRecipe? { table[architecture] }
+
+    /// Architectures that can be trained, in `Architecture.allCases` order.
+    public static var trainable: [Architecture] { Architecture.allCases.filter { table[$0] != nil } }
+
+    // One entry per architecture.
+    static let table: [Architecture: TrainingRecipe] = [
+        // DSH (Liu et al. 2016): margin 2 * bits, alpha 0.01; Adam + cosine as DeepHash-pytorch's CIFAR runs.
+        .dsh: cifar(.pairwiseContrastive(marginPerBit: 2, quantizationWeight: 0.01)),
+        // NIN + latent layer (DLBHC, Lin et al. 2015): classification through the sigmoid codes.
+        .nin: cifar(.latentClassification),
+        // DFEH: contrastive + quantization + bit balance (balance weight: hashscope's choice).
+        .dfeh: cifar(.featureEnhanced(marginPerBit: 2, quantizationWeight: 0.01, balanceWeight: 0.1)),
+        // DAH: DSH's pairwise loss on an attention network.
+        .dah: cifar(.pairwiseContrastive(marginPerBit: 2, quantizationWeight: 0.01)),
+        // DATH: triplet likelihood, margin 5, beta = 1, gamma = 0.01 (DESIGN.md, The methods 4).
+        .dath: cifar(.tripletLikelihood(margin: 5, classificationWeight: 1, quantizationWeight: 0.01)),
+        // CNN + CBAM: the pairwise loss on the CBAM ResNet's features.
+        .cbam: cifar(.pairwiseContrastive(marginPerBit: 2, quantizationWeight: 0.01)),
+    ]
+
+    /// The CIFAR-10 defaults every from-scratch architecture shares, with its objective.
+    private static func cifar(_ objective: HashingObjective) -> TrainingRecipe {
+        TrainingRecipe(objective: objective, optimizer: .adam, learningRate: 1e-3, decay: .cosine, augmentation: .cifar,
+                       normalization: .cifar10, inputSize: 32, batchSize: 64)
+    }
+}

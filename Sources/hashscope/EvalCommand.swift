@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Networks
+import Retrieval
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Encode a protocol's queries and database with a model and report retrieval metrics.",
+        discussion: """
+            The metrics are those of `hashscope metrics` (see its --help), on the protocol's
+            queries against its database; the JSON has the same keys plus "protocol",
+            "bits", "encode_images_per_second" (null when every code came from the cache),
+            "cached", "model" and "dataset".
+
+            Codes are cached in $XDG_CACHE_HOME/hashscope/codes (or ~/.cache/hashscope/codes)
+            as hashscope index files, keyed by the model's weights, the gallery, the protocol
+            and the seed, so a second eval skips encoding. A cache file that is damaged or
+            does not match is ignored and rewritten. --no-cache encodes and keeps nothing.
+
+            Exit status: 0 metrics printed; 1 printed, but some images were unreadable and
+            left out (each named on stderr); 2 bad input (a missing, corrupt or mismatched
+            model file, a gallery that cannot be opened or does not fit the protocol).
+            """)
+
+    @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
+    var model: String
+
+    @Option(help: ArgumentHelp("The gallery, as KIND:PATH.", valueName: "spec"))
+    var dataset: String
+
+    @Option(name: .customLong("protocol"), help: ArgumentHelp("Evaluation protocol (\(EvaluationProtocol.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
+    var protocolName: String
+
+    @Option(help: "Seed of the protocol's random draws (cifar10-1000, corel1k).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Threads for encoding and scoring.")
+    var threads: Int = 2
+
+    @Flag(name: .customLong("no-cache"), help: "Encode every image; read and write no cached codes.")
+    var noCache = false
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() throws {
+        MemoryTuning.keepFreedMemoryForReuse()
+        let loaded: LoadedModel, data: ProtocolData
+        do {
+            guard threads >= 1 else { throw InputError("--threads must be at least 1 (got \(threads))") }
+            setenv("HASHSCOPE_THREADS", String(threads), 1)
+            loaded = try LoadedModel(path: model)
+            data = try ProtocolData(spec: dataset, protocolName: protocolName, seed: seed)
+        } catch {
+            Diagnostics.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+        let progress = Diagnostics.progressLine(label: "encoding")
+        let evaluation: CodeEvaluation
+        do {
+            evaluation = try CodeEvaluation.run(network: loaded.network, preprocessor: loaded.preprocessor, data: data,
+                                                cache: noCache ? nil : CodeCache(folder: CodeCache.defaultFolder),
+                                                threads: threads, note: { Diagnostics.error($0) }, progress: progress)
+        } catch {
+            if progress != nil { Diagnostics.endProgressLine() }
+            Diagnostics.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+        if progress != nil { Diagnostics.endProgressLine() }
+        for item in evaluation.skipped { Diagnostics.error("skipped \(item)") }
+        let metrics = evaluation.metrics
+        if json {
+            print(MetricsReport.json(metrics, extra: [
+                "protocol": data.split.name, "bits": metrics.bits, "model": model, "dataset": dataset,
+                "encode_images_per_second": evaluation.imagesPerSecond.map { ($0 * 10).rounded() / 10 } ?? NSNull(),
+                "cached": evaluation.cached,
+            ]))
+        } else {
+            let speed = evaluation.imagesPerSecond.map { "\(Int($0.rounded())) images/s" } ?? "cached codes"
+            print(["model        \(model)", "protocol     \(data.split.name) on \(dataset)", "encode       \(speed)",
+                   MetricsReport.table(metrics)].joined(separator: "\n"))
+        }
+        fflush(nil)  // all C streams: stdout is block-buffered through a pipe (and a global Swift 6 will not touch)
+        if !evaluation.skipped.isEmpty { throw ExitCode(1) }
+    }
+}

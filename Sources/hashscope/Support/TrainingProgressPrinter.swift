@@ -1,0 +1,49 @@
+import Foundation
+import Networks
+
+/// What `train` says on stderr while it runs: on a terminal, one status line redrawn in place
+/// (at most 10 times a second); otherwise one plain line per epoch, for logs.
+struct TrainingProgressPrinter {
+    let isTerminal: Bool
+    private var lastDraw = Date.distantPast
+
+    init(isTerminal: Bool = isatty(STDERR_FILENO) == 1) { self.isTerminal = isTerminal }
+
+    mutating func batch(_ p: BatchProgress) {
+        guard isTerminal else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= 0.1 || p.batch == p.batches else { return }
+        lastDraw = now
+        let width = 20, filled = p.batches > 0 ? min(width, p.batch * width / p.batches) : width
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let line = "epoch \(p.epoch + 1)/\(p.epochs) [\(bar)] \(p.batch)/\(p.batches)  loss \(String(format: "%.4f", p.runningLoss))"
+            + "  \(Int(p.imagesPerSecond)) img/s  ETA \(Self.duration(p.remainingSeconds))"
+        write("\r" + line + "\u{1B}[K")
+    }
+
+    func epoch(_ s: EpochSummary, of epochs: Int, elapsed: Double) {
+        let skipped = s.skipped > 0 ? "  skipped \(s.skipped) unreadable" : ""
+        let line = "epoch \(s.epoch + 1)/\(epochs)  loss \(String(format: "%.4f", s.loss))  \(Int(s.imagesPerSecond.rounded())) images/s"
+            + "  elapsed \(Self.duration(elapsed))\(skipped)"
+        write((isTerminal ? "\r" : "") + line + (isTerminal ? "\u{1B}[K\n" : "\n"))
+    }
+
+    /// Ends a redrawn line before other output.
+    func clear() { if isTerminal { write("\r\u{1B}[K") } }
+
+    func say(_ text: String) {
+        clear()
+        write(text + "\n")
+    }
+
+    /// stderr is unbuffered: each call is one write, seen at once through a pipe.
+    private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "?" }
+        let s = Int(seconds.rounded())
+        if s >= 3600 { return "\(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m" }
+        if s >= 60 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
+        return "\(s)s"
+    }
+}

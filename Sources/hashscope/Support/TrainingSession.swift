@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+import Networks
+import Retrieval
+
+/// One `train` invocation after its input was checked: the epoch loop with checkpoints and
+/// stop signals, the final measurement and the model file.
+struct TrainingSession {
+    let command: TrainCommand
+    let data: ProtocolData
+    var trainer: HashingTrainer
+
+    /// Checks every input before anything is written; each failure is one line.
+    init(_ command: TrainCommand) throws {
+        self.command = command
+        guard let arch = Architecture(rawValue: command.arch), TrainingRecipe.recipe(for: arch) != nil else {
+            throw InputError("unknown arch '\(command.arch)': expected one of \(TrainingRecipe.trainable.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard BinaryCodes.bitRange.contains(command.bits) else {
+            throw InputError("--bits \(command.bits) is outside \(BinaryCodes.bitRange.lowerBound)...\(BinaryCodes.bitRange.upperBound)")
+        }
+        guard command.epochs > 0 else { throw InputError("--epochs must be at least 1 (got \(command.epochs))") }
+        if let batch = command.batch, batch < 2 { throw InputError("--batch must be at least 2 (got \(batch)): the losses compare images") }
+        if let lr = command.lr, !(lr > 0 && lr.isFinite) { throw InputError("--lr must be a positive number (got \(lr))") }
+        guard command.threads >= 1 else { throw InputError("--threads must be at least 1 (got \(command.threads))") }
+        var optimizer: OptimizerChoice?
+        if let name = command.optimizer {
+            guard let choice = OptimizerChoice(rawValue: name) else {
+                throw InputError("unknown optimizer '\(name)': expected one of \(OptimizerChoice.names)")
+            }
+            optimizer = choice
+        }
+        try Self.checkOutput(command.out)
+        data = try ProtocolData(spec: command.dataset, protocolName: command.protocolName, seed: command.seed)
+        guard data.split.train.count >= 2 else {
+            throw InputError("\(command.dataset): \(data.split.train.count) training items under \(data.split.name); training needs at least 2")
+        }
+        // The network splits batches over HASHSCOPE_THREADS workers, read on first use.
+        setenv("HASHSCOPE_THREADS", String(command.threads), 1)
+        guard let configuration = TrainingConfiguration(arch: arch, bits: command.bits, classCount: data.classNames.count,
+                                                        epochs: command.epochs, batchSize: command.batch, learningRate: command.lr,
+                                                        optimizer: optimizer, seed: command.seed) else {
+            preconditionFailure("checked above: \(arch) has a recipe")
+        }
+        trainer = HashingTrainer(configuration: configuration, items: data.split.train, loaderThreads: command.threads,
+                                 labels: data.batchLabels, load: data.imageSource)
+        trainer.context = ["dataset": command.dataset, "protocol": data.split.name]
+        if command.resume {
+            guard FileManager.default.fileExists(atPath: command.checkpointPath) else {
+                throw InputError("\(command.checkpointPath): no checkpoint to resume from (train without --resume to start)")
+            }
+            let checkpoint = try TrainingCheckpoint.load(command.checkpointPath)
+            for key in ["dataset", "protocol"] where checkpoint.info.context[key] != trainer.context[key] {
+                throw InputError("\(command.checkpointPath): cannot resume this run from it: \(key): checkpoint has \(checkpoint.info.context[key] ?? "none"), this run \(trainer.context[key] ?? "none")")
+            }
+            try trainer.restore(from: checkpoint, source: command.checkpointPath)
+        }
+    }
+
+    static func epochs(_ n: Int) -> String { n == 1 ? "1 epoch" : "\(n) epochs" }
+
+    /// --out names a file in an existing folder.
+    static func checkOutput(_ out: String) throws {
+        let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw InputError("\(out): the folder \(folder) does not exist")
+        }
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw InputError("\(out): is a folder; --out names the model file to write")
+        }
+    }
+
+    mutating func run() throws {
+        let stop = StopSignal()
+        var printer = TrainingProgressPrinter()
+        let c = trainer.configuration
+        if trainer.position.epoch > 0 || trainer.position.itemsDone > 0 {
+            printer.say("resuming \(command.checkpointPath) at epoch \(trainer.position.epoch + 1)/\(c.epochs)"
+                        + (trainer.position.itemsDone > 0 ? ", item \(trainer.position.itemsDone) of \(data.split.train.count)" : ""))
+        } else {
+            printer.say("training \(c.arch.rawValue), \(c.bits) bits, on \(data.split.train.count) images of \(command.dataset)"
+                        + " (\(Self.epochs(c.epochs)), batch \(c.batchSize), \(c.optimizer.rawValue) lr \(c.learningRate), seed \(c.seed))")
+        }
+        while !trainer.isFinished {
+            let outcome = trainer.trainEpoch(shouldStop: { stop.received != nil }, progress: { printer.batch($0) })
+            if case .completed(let summary) = outcome {
+                printer.epoch(summary, of: c.epochs, elapsed: trainer.elapsedSeconds)
+            }
+            try saveCheckpoint(printer)
+            if let signal = stop.received, !trainer.isFinished {
+                let p = trainer.position
+                let place = p.itemsDone > 0 ? "epoch \(p.epoch + 1), batch \(p.batchesDone)/\(trainer.loader.batchesPerEpoch)"
+                    : "\(p.epoch) of \(c.epochs) epochs"
+                printer.say("interrupted (\(StopSignal.name(signal))) after \(place); checkpoint saved to \(command.checkpointPath)")
+                printer.say("resume with: \(command.commandLine)\(command.resume ? "" : " --resume")")
+                throw ExitCode(130)
+            }
+        }
+        // The finished checkpoint is on disk: an interrupted measurement is redone by --resume.
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+        try finish(printer)
+    }
+
+    private func saveCheckpoint(_ printer: TrainingProgressPrinter) throws {
+        do { try trainer.checkpoint().save(to: command.checkpointPath) } catch {
+            printer.say("hashscope: \(error.localizedDescription)")
+            throw ExitCode(2)
+        }
+    }
+
+    private func finish(_ printer: TrainingProgressPrinter) throws {
+        let c = trainer.configuration, recipe = trainer.recipe
+        printer.say("measuring mAP: \(data.split.query.count) queries against \(data.split.database.count) database images (\(data.split.name))")
+        let progress = Diagnostics.progressLine(label: "encoding")
+        let evaluation: CodeEvaluation
+        do {
+            evaluation = try CodeEvaluation.run(network: trainer.network, preprocessor: trainer.preprocessor, data: data,
+                                                threads: command.threads, progress: progress)
+        } catch {
+            printer.say("hashscope: \(error.localizedDescription)")
+            throw ExitCode(2)
+        }
+        if progress != nil { Diagnostics.endProgressLine() }
+        for item in evaluation.skipped { printer.say("hashscope: skipped \(item)") }
+        let map = evaluation.metrics.meanAveragePrecision
+        let metadata = ModelMetadata(
+            arch: c.arch.rawValue, bits: c.bits,
+            inputSize: .init(height: recipe.inputSize, width: recipe.inputSize),
+            normalization: recipe.normalization, classNames: data.classNames,
+            provenance: .init(dataset: command.dataset, evaluationProtocol: data.split.name, epochs: c.epochs, seed: c.seed,
+                              wallTimeSeconds: (trainer.elapsedSeconds * 10).rounded() / 10, meanAveragePrecision: map,
+                              notes: command.commandLine))
+        do { try ModelFile.save(trainer.network, metadata: metadata, to: command.out) } catch {
+            printer.say("hashscope: \(error.localizedDescription)")
+            throw ExitCode(2)
+        }
+        try? FileManager.default.removeItem(atPath: command.checkpointPath)
+        let k = evaluation.metrics.topK == evaluation.metrics.databaseCount ? "all" : String(evaluation.metrics.topK)
+        print("wrote \(command.out): \(c.arch.rawValue), \(c.bits) bits, \(Self.epochs(c.epochs)) in "
+              + "\(TrainingProgressPrinter.duration(trainer.elapsedSeconds)); mAP@\(k) \(String(format: "%.4f", map)) "
+              + "(\(data.split.name): \(evaluation.metrics.queries) queries, \(evaluation.metrics.databaseCount) database)")
+        fflush(nil)  // all C streams: stdout is block-buffered through a pipe (and a global Swift 6 will not touch)
+        if !evaluation.skipped.isEmpty { throw ExitCode(1) }
+    }
+}

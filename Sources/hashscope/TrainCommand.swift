@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Networks
+import Retrieval
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a hashing network on a gallery under an evaluation protocol.",
+        discussion: """
+            Trains on the protocol's training items with the architecture's recipe (loss,
+            optimizer, schedule, augmentation, normalisation, input size), then measures
+            mAP on the protocol's queries and database and writes the model with its
+            provenance (dataset, protocol, epochs, seed, wall time, mAP, command line).
+
+            Progress goes to stderr: a redrawn line on a terminal, one line per epoch
+            otherwise. After every epoch a checkpoint (weights, optimizer state, epoch and
+            position in the seeded order) is written atomically to OUT.checkpoint; it is
+            removed when OUT is written. Ctrl-C or SIGTERM finishes the current batch,
+            saves the checkpoint and exits 130; the same command with --resume continues
+            exactly where it stopped (same weights as an uninterrupted run).
+
+            Exit status: 0 model written; 2 bad input (unknown arch, optimizer or protocol,
+            a gallery that cannot be opened or does not fit the protocol, bits outside
+            8...1024, epochs <= 0, a missing --out folder, a checkpoint of another run):
+            one line on stderr, nothing written; 130 interrupted, checkpoint saved.
+            """)
+
+    @Option(help: ArgumentHelp("Architecture (\(TrainingRecipe.trainable.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
+    var arch: String
+
+    @Option(help: "Code length in bits (8...1024).")
+    var bits: Int
+
+    @Option(help: ArgumentHelp("The gallery, as KIND:PATH (see `hashscope data info --help`).", valueName: "spec"))
+    var dataset: String
+
+    @Option(name: .customLong("protocol"), help: ArgumentHelp("Evaluation protocol (\(EvaluationProtocol.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
+    var protocolName: String
+
+    @Option(help: "Epochs to train.")
+    var epochs: Int
+
+    @Option(help: ArgumentHelp("Images per batch (default: the recipe's).", valueName: "n"))
+    var batch: Int?
+
+    @Option(help: ArgumentHelp("Base learning rate (default: the recipe's).", valueName: "rate"))
+    var lr: Double?
+
+    @Option(help: ArgumentHelp("Optimizer: \(OptimizerChoice.names) (default: the recipe's).", valueName: "name"))
+    var optimizer: String?
+
+    @Option(help: "Seed of the initial weights, the batch order, the augmentation and the protocol's draws.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Threads for the network and for image loading.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: ArgumentHelp("The model file to write (.safetensors).", valueName: "file"))
+    var out: String
+
+    @Flag(help: "Continue from OUT.checkpoint.")
+    var resume = false
+
+    var checkpointPath: String { out + ".checkpoint" }
+
+    func run() throws {
+        MemoryTuning.keepFreedMemoryForReuse()
+        var session: TrainingSession
+        do { session = try TrainingSession(self) } catch {
+            Diagnostics.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+        try session.run()
+    }
+
+    /// The arguments as typed, for provenance and the resume hint.
+    var commandLine: String {
+        (["hashscope"] + CommandLine.arguments.dropFirst()).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+import Networks
+import Render
+import TestSupport
+import XCTest
+
+/// `train` and `eval` end to end on a tiny `folder:` gallery made here: 10 classes x (4 train +
+/// 1 test) 32x32 PPM images, the smallest gallery `cifar10-full` accepts.
+final class TrainEvalCommandTests: XCTestCase {
+    private func tinyGallery(in scratch: ScratchDirectory) throws -> String {
+        for c in 0..<10 {
+            for (split, count) in [("train", 4), ("test", 1)] {
+                for i in 0..<count {
+                    var generator = SeededGenerator(seed: UInt64(c * 100 + i + (split == "test" ? 50 : 0)))
+                    let base = [(c * 73) % 256, (c * 151) % 256, (c * 29 + 100) % 256]
+                    let pixels = (0..<32 * 32 * 3).map { UInt8(clamping: base[$0 % 3] + generator.nextInt(below: 61) - 30) }
+                    try scratch.write("gallery/\(split)/class\(c)/\(i).ppm", PPMCodec.encode(RGBImage(width: 32, height: 32, pixels: pixels)))
+                }
+            }
+        }
+        return "folder:" + scratch.path + "/gallery"
+    }
+
+    private func trainArguments(_ gallery: String, out: String, epochs: Int = 2) -> [String] {
+        ["train", "--arch", "dsh", "--bits", "16", "--dataset", gallery, "--protocol", "cifar10-full",
+         "--epochs", String(epochs), "--batch", "8", "--seed", "5", "--out", out]
+    }
+
+    /// The environment with the code cache under `scratch`.
+    private func environment(_ scratch: ScratchDirectory) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_CACHE_HOME"] = scratch.path + "/cache"
+        return environment
+    }
+
+    private func json(_ text: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
+    }
+
+    func testTrainWritesAModelWithProvenanceThatEvalScoresAndCaches() throws {
+        let scratch = try ScratchDirectory()
+        let gallery = try tinyGallery(in: scratch)
+        let out = scratch.path + "/model.safetensors"
+        let train = try CommandRunner.run(trainArguments(gallery, out: out))
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stdout.hasPrefix("wrote \(out): dsh, 16 bits, 2 epochs"), train.stdout)
+        let epochLines = train.stderr.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
+        XCTAssertEqual(epochLines.count, 2, train.stderr)
+        XCTAssertTrue(epochLines.allSatisfy { $0.contains("loss ") && $0.contains("images/s") && $0.contains("elapsed ") }, train.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + ".checkpoint"), "the checkpoint goes once the model is written")
+
+        let file = try SafetensorsFile(path: out)
+        let metadata = try XCTUnwrap(try ModelMetadata.decode(file.metadata, path: out))
+        XCTAssertEqual(metadata.arch, "dsh")
+        XCTAssertEqual(metadata.bits, 16)
+        XCTAssertEqual(metadata.inputSize, .init(height: 32, width: 32))
+        XCTAssertEqual(metadata.normalization, .cifar10)
+        XCTAssertEqual(metadata.classNames, (0..<10).map { "class\($0)" })
+        let provenance = metadata.provenance
+        XCTAssertEqual(provenance.dataset, gallery)
+        XCTAssertEqual(provenance.evaluationProtocol, "cifar10-full")
+        XCTAssertEqual(provenance.epochs, 2)
+        XCTAssertEqual(provenance.seed, 5)
+        XCTAssertGreaterThan(try XCTUnwrap(provenance.wallTimeSeconds), 0)
+        XCTAssertTrue(provenance.notes?.hasPrefix("hashscope train --arch dsh") ?? false, provenance.notes ?? "no notes")
+        let trainedMAP = try XCTUnwrap(provenance.meanAveragePrecision)
+        XCTAssertTrue((0.1...1).contains(trainedMAP), "mAP \(trainedMAP)")
+        for key in ["arch", "bits", "input_size", "normalization", "classes", "dataset", "protocol", "epochs", "seed", "map"] {
+            XCTAssertNotNil(file.metadata[key], "flat metadata key \(key)")
+        }
+
+        let evalArguments = ["eval", "--model", out, "--dataset", gallery, "--protocol", "cifar10-full", "--json"]
+        let first = try CommandRunner.run(evalArguments, environment: environment(scratch))
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let report = try json(first.stdout)
+        for key in ["map", "topk", "queries", "database", "bits", "multi_label", "p_at", "r_at", "p_r2", "r_r2", "pr_curve",
+                    "protocol", "encode_images_per_second", "cached"] {
+            XCTAssertNotNil(report[key], "eval JSON lacks \(key)")
+        }
+        XCTAssertEqual(report["protocol"] as? String, "cifar10-full")
+        XCTAssertEqual(report["bits"] as? Int, 16)
+        XCTAssertEqual(report["queries"] as? Int, 10)
+        XCTAssertEqual(report["database"] as? Int, 40)
+        XCTAssertEqual(report["cached"] as? Bool, false)
+        XCTAssertGreaterThan(try XCTUnwrap(report["encode_images_per_second"] as? Double), 0)
+        // The same weights and items as the measurement at the end of training.
+        assertClose(try XCTUnwrap(report["map"] as? Double), trainedMAP, atol: 1e-12)
+
+        let second = try CommandRunner.run(evalArguments, environment: environment(scratch))
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let cached = try json(second.stdout)
+        XCTAssertEqual(cached["cached"] as? Bool, true)
+        XCTAssertTrue(cached["encode_images_per_second"] is NSNull)
+        assertClose(try XCTUnwrap(cached["map"] as? Double), trainedMAP, atol: 1e-12)
+
+        // A damaged cache file is never trusted: encoded again, rewritten, same numbers.
+        let folder = scratch.path + "/cache/hashscope/codes"
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".hsix") }
+        XCTAssertEqual(files.count, 2, "\(files)")
+        let damagedPath = folder + "/" + files.sorted()[0]
+        var bytes = try FileBytes.read(damagedPath)
+        bytes[130] ^= 0xFF
+        try AtomicFileWriter.write(bytes, to: damagedPath)
+        let third = try CommandRunner.run(evalArguments, environment: environment(scratch))
+        XCTAssertEqual(third.status, 0, third.stderr)
+        XCTAssertTrue(third.stderr.contains("ignoring the cached codes"), third.stderr)
+        XCTAssertEqual(try json(third.stdout)["cached"] as? Bool, false)
+        assertClose(try XCTUnwrap(try json(third.stdout)["map"] as? Double), trainedMAP, atol: 1e-12)
+        XCTAssertEqual(try CommandRunner.run(evalArguments, environment: environment(scratch)).stdout.contains("\"cached\" : true"), true)
+
+        let table = try CommandRunner.run(["eval", "--model", out, "--dataset", gallery, "--protocol", "cifar10-full", "--no-cache"])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.stdout.contains("protocol     cifar10-full"), table.stdout)
+        XCTAssertTrue(table.stdout.contains("mAP@all"), table.stdout)
+    }
+
+    func testBadTrainInputExitsTwoWithOneLineAndWritesNothing() throws {
+        let scratch = try ScratchDirectory()
+        let gallery = try tinyGallery(in: scratch)
+        let out = scratch.path + "/bad.safetensors"
+        let cases: [(replace: String, with: String, message: String)] = [
+            ("--arch", "resnet", "unknown arch 'resnet'"),
+            ("--bits", "4", "--bits 4 is outside 8...1024"),
+            ("--bits", "2048", "outside 8...1024"),
+            ("--epochs", "0", "--epochs must be at least 1"),
+            ("--protocol", "imagenet", "unknown protocol 'imagenet'"),
+            ("--protocol", "corel1k", "corel1k needs"),
+            ("--dataset", "folder:" + scratch.path + "/missing", "missing"),
+            ("--dataset", "nonsense", "not a gallery spec"),
+            ("--out", scratch.path + "/no/such/folder/m.safetensors", "does not exist"),
+        ]
+        for (option, value, message) in cases {
+            var arguments = trainArguments(gallery, out: out)
+            arguments[arguments.firstIndex(of: option)! + 1] = value
+            let result = try CommandRunner.run(arguments)
+            XCTAssertEqual(result.status, 2, "\(option) \(value): \(result.stderr)")
+            let lines = result.stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, "\(option) \(value): \(result.stderr)")
+            XCTAssertTrue(result.stderr.hasPrefix("hashscope: ") && result.stderr.contains(message), "\(option) \(value): \(result.stderr)")
+            XCTAssertEqual(result.stdout, "")
+        }
+        let optimizer = try CommandRunner.run(trainArguments(gallery, out: out) + ["--optimizer", "lbfgs"])
+        XCTAssertEqual(optimizer.status, 2)
+        XCTAssertTrue(optimizer.stderr.contains("unknown optimizer 'lbfgs': expected one of sgd, adam, rmsprop"), optimizer.stderr)
+        let resume = try CommandRunner.run(trainArguments(gallery, out: out) + ["--resume"])
+        XCTAssertEqual(resume.status, 2)
+        XCTAssertTrue(resume.stderr.contains("no checkpoint to resume from"), resume.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path), ["gallery"], "nothing written")
+    }
+
+    func testEvalNamesAMissingCorruptOrMismatchedModel() throws {
+        let scratch = try ScratchDirectory()
+        let gallery = try tinyGallery(in: scratch)
+        let network = Architecture.dsh.build(.init(bits: 16))
+        let metadata = ModelMetadata(arch: "dsh", bits: 16, inputSize: .init(height: 32, width: 32), normalization: .cifar10,
+                                     classNames: [])
+        let good = scratch.path + "/good.safetensors"
+        try ModelFile.save(network, metadata: metadata, to: good)
+        let noMetadata = scratch.path + "/plain.safetensors"
+        try ModelFile.save(stateDict: network.stateDict, to: noMetadata)
+        var wider = metadata
+        wider.bits = 32
+        let mismatched = scratch.path + "/mismatch.safetensors"
+        try ModelFile.save(network, metadata: wider, to: mismatched)
+        let truncated = try scratch.write("cut.safetensors", Array(try FileBytes.read(good).prefix(200)))
+        let cases = [(scratch.path + "/absent.safetensors", "cannot read model file"), (truncated, "truncated"),
+                     (noMetadata, "no hashscope metadata"), (mismatched, "does not match the model")]
+        for (model, message) in cases {
+            let result = try CommandRunner.run(["eval", "--model", model, "--dataset", gallery, "--protocol", "cifar10-full", "--no-cache"])
+            XCTAssertEqual(result.status, 2, "\(model): \(result.stderr)")
+            XCTAssertTrue(result.stderr.hasPrefix("hashscope: \(model): ") && result.stderr.contains(message), result.stderr)
+            XCTAssertEqual(result.stdout, "")
+        }
+        let fits = try CommandRunner.run(["eval", "--model", good, "--dataset", gallery, "--protocol", "cifar10-full", "--no-cache"])
+        XCTAssertEqual(fits.status, 0, fits.stderr)
+    }
+
+    func testInterruptSavesACheckpointThatResumes() throws {
+        let scratch = try ScratchDirectory()
+        let gallery = try tinyGallery(in: scratch)
+        let out = scratch.path + "/interrupted.safetensors"
+        let process = Process()
+        process.executableURL = CommandRunner.executable
+        process.arguments = trainArguments(gallery, out: out, epochs: 1000)
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        let stderr = LockedText()
+        let firstEpoch = DispatchSemaphore(value: 0)
+        errors.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil; return }
+            if stderr.append(String(decoding: data, as: UTF8.self)).contains("epoch 1/1000") { firstEpoch.signal() }
+        }
+        try process.run()
+        guard firstEpoch.wait(timeout: .now() + 60) == .success else {
+            process.terminate()
+            process.waitUntilExit()
+            return XCTFail("no epoch line within 60 s: \(stderr.text)")
+        }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        Thread.sleep(forTimeInterval: 0.2)  // the last stderr bytes
+        if process.terminationStatus == 0 {
+            throw XCTSkip("the run finished before SIGINT arrived: \(stderr.text)")
+        }
+        XCTAssertEqual(process.terminationStatus, 130, stderr.text)
+        XCTAssertTrue(stderr.text.contains("interrupted (SIGINT)"), stderr.text)
+        XCTAssertTrue(stderr.text.contains("checkpoint saved to \(out).checkpoint"), stderr.text)
+        XCTAssertTrue(stderr.text.contains("resume with: hashscope train") && stderr.text.contains("--resume"), stderr.text)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+
+        let checkpoint = try TrainingCheckpoint.load(out + ".checkpoint")
+        XCTAssertEqual(checkpoint.info.configuration.epochs, 1000)
+        XCTAssertGreaterThanOrEqual(checkpoint.info.position.epoch, 1)
+        // Finish the epoch it stopped in (a shorter run: --epochs may change on resume).
+        let epochs = checkpoint.info.position.epoch + 1
+        let resumed = try CommandRunner.run(trainArguments(gallery, out: out, epochs: epochs) + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.hasPrefix("resuming \(out).checkpoint at epoch \(epochs)/\(epochs)"), resumed.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + ".checkpoint"))
+    }
+}
+
+/// Text appended from a pipe's handler thread and read by the test.
+private final class LockedText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = ""
+
+    func append(_ text: String) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        value += text
+        return value
+    }
+
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+}
