@@ -5,6 +5,18 @@ import Render
 public enum Architecture: String, Sendable, CaseIterable, Codable {
     /// DSH's three-convolution CIFAR-10 network (Liu et al., CVPR 2016): the seeds' baseline.
     case dsh
+    /// Network in Network with a sigmoid latent layer (DLBHC style): mlpconv blocks, global
+    /// average pooling, codes = latent outputs >= 0.5, a classifier above the latent layer.
+    case nin
+    /// DFEH: a feature-enhancement layer before DSH's extractor.
+    case dfeh
+    /// DAH: DSH's extractor with a residual soft-mask attention on its second stage.
+    case dah
+    /// DATH: one backbone, two streams (position attention, channel attention) whose fc
+    /// features are summed, a tanh hash layer and a classifier.
+    case dath
+    /// A small ResNet with CBAM after its last stage (the CNN+CBAM+LSH paper's design).
+    case cbam
 
     public struct Configuration: Sendable, Equatable {
         public var bits: Int
@@ -26,31 +38,58 @@ public enum Architecture: String, Sendable, CaseIterable, Codable {
         var generator = SeededGenerator(seed: configuration.seed)
         switch self {
         case .dsh: return Self.dsh(configuration, &generator)
+        case .nin: return Self.nin(configuration, &generator)
+        case .dfeh: return Self.dfeh(configuration, &generator)
+        case .dah: return Self.dah(configuration, &generator)
+        case .dath: return Self.dath(configuration, &generator)
+        case .cbam: return Self.cbam(configuration, &generator)
         }
     }
 
     /// conv5x5(32) -> maxpool 3/2 -> ReLU -> conv5x5(32) -> ReLU -> avgpool 3/2 -> conv5x5(64)
-    /// -> ReLU -> avgpool 3/2 -> fc 500 -> ReLU -> hash layer (tanh). The convolutions keep
+    /// -> ReLU -> avgpool 3/2 -> fc 500 -> ReLU -> hash layer (linear, as DSH: real-valued
+    /// outputs pulled to ±1 by the quantization term). The convolutions keep
     /// their size (padding 2); the pools use PyTorch's floor rounding (Caffe's original
     /// rounds up), so 32x32 input gives 15, 7 and 3 pixels wide maps.
     private static func dsh(_ c: Configuration, _ generator: inout SeededGenerator) -> HashingNetwork {
-        let after1 = (c.inputSize - 3) / 2 + 1, after2 = (after1 - 3) / 2 + 1, after3 = (after2 - 3) / 2 + 1
-        precondition(after3 >= 1, "dsh needs inputs of at least 15 pixels, got \(c.inputSize)")
-        let features = Sequential([
+        let layers = dshLayers(c, secondStage: nil, &generator)
+        return HashingNetwork(features: Sequential(layers), featureCount: 500, bits: c.bits, classes: c.classes,
+                              activation: .linear, generator: &generator)
+    }
+
+    /// DSH's extractor as a layer list (flat, so the names are PyTorch's nn.Sequential ones);
+    /// `secondStage` replaces its second convolution + ReLU.
+    static func dshLayers(_ c: Configuration, secondStage: (any Layer)?, _ generator: inout SeededGenerator) -> [any Layer] {
+        let side = DSHGeometry(inputSize: c.inputSize)
+        let first: [any Layer] = [
             Conv2d(inChannels: 3, outChannels: 32, kernelSize: 5, padding: Padding(2), generator: &generator),
             MaxPool2d(kernelSize: 3, stride: 2),
             ReLU(),
+        ]
+        let second: [any Layer] = secondStage.map { [$0] } ?? [
             Conv2d(inChannels: 32, outChannels: 32, kernelSize: 5, padding: Padding(2), generator: &generator),
             ReLU(),
+        ]
+        return first + second + [
             AvgPool2d(kernelSize: 3, stride: 2),
             Conv2d(inChannels: 32, outChannels: 64, kernelSize: 5, padding: Padding(2), generator: &generator),
             ReLU(),
             AvgPool2d(kernelSize: 3, stride: 2),
             Flatten(),
-            Linear(inFeatures: 64 * after3 * after3, outFeatures: 500, generator: &generator),
+            Linear(inFeatures: 64 * side.last * side.last, outFeatures: 500, generator: &generator),
             ReLU(),
-        ])
-        return HashingNetwork(features: features, featureCount: 500, bits: c.bits, classes: c.classes,
-                              activation: .tanh, generator: &generator)
+        ]
+    }
+}
+
+/// Map sizes through DSH's three 3/2 pools.
+struct DSHGeometry {
+    let afterFirst: Int, afterSecond: Int, last: Int
+
+    init(inputSize: Int) {
+        afterFirst = (inputSize - 3) / 2 + 1
+        afterSecond = (afterFirst - 3) / 2 + 1
+        last = (afterSecond - 3) / 2 + 1
+        precondition(last >= 1, "this architecture needs inputs of at least 15 pixels, got \(inputSize)")
     }
 }

@@ -7,11 +7,15 @@ public enum CodeActivation: String, Sendable, Codable {
     case tanh
     /// sigmoid: codes in (0, 1), bit = (output >= 0.5) (DLBHC's latent layer, NIN).
     case sigmoid
+    /// No squashing: real-valued outputs, bit = sign, kept near ±1 by the quantization term
+    /// (DSH's formulation; a tanh under DSH's 2 x bits margin saturates and the codes collapse).
+    case linear
 }
 
 /// A deep hashing network: a feature extractor (images (N,3,H,W) -> (N,F)), a hash layer
-/// F -> bits with tanh or sigmoid, and optionally a classifier F -> classes (DATH's and
-/// DLBHC's classification terms).
+/// F -> bits with tanh or sigmoid, and optionally a classifier for a classification term:
+/// on the features F -> classes (DATH), or on the relaxed codes bits -> classes (DLBHC's
+/// latent layer, whose codes learn only through the classifier above them).
 ///
 /// As a Layer its output is one tensor (N, bits + classes): the relaxed codes, then the
 /// logits; `split` takes them apart and backward takes the gradient of both, laid out the
@@ -24,6 +28,8 @@ public struct HashingNetwork: Layer {
     public var classifier: Linear?
     public let activation: CodeActivation
     public let bits: Int
+    /// Whether the classifier reads the codes (DLBHC) rather than the features.
+    public let classifierOnCodes: Bool
 
     public struct Cache {
         let features: [Any]
@@ -34,12 +40,15 @@ public struct HashingNetwork: Layer {
     }
 
     public init(features: Sequential, featureCount: Int, bits: Int, classes: Int?, activation: CodeActivation,
-                generator: inout SeededGenerator) {
+                classifierOnCodes: Bool = false, generator: inout SeededGenerator) {
         self.features = features
         self.hash = Linear(inFeatures: featureCount, outFeatures: bits, generator: &generator)
-        self.classifier = classes.map { Linear(inFeatures: featureCount, outFeatures: $0, generator: &generator) }
+        self.classifier = classes.map {
+            Linear(inFeatures: classifierOnCodes ? bits : featureCount, outFeatures: $0, generator: &generator)
+        }
         self.activation = activation
         self.bits = bits
+        self.classifierOnCodes = classifierOnCodes
     }
 
     public var classCount: Int? { classifier.map { $0.weight.shape[0] } }
@@ -49,11 +58,16 @@ public struct HashingNetwork: Layer {
         let (featureOutput, featureCache) = features.forward(input, training: training)
         precondition(featureOutput.rank == 2, "the feature extractor must end in (N, F), got \(featureOutput.shape)")
         let (preCodes, hashCache) = hash.forward(featureOutput, training: training)
-        let codes = activation == .tanh ? preCodes.map { Foundation.tanh($0) } : preCodes.map { 1 / (1 + Foundation.exp(-$0)) }
+        let codes: Tensor
+        switch activation {
+        case .tanh: codes = preCodes.map { Foundation.tanh($0) }
+        case .sigmoid: codes = preCodes.map { 1 / (1 + Foundation.exp(-$0)) }
+        case .linear: codes = preCodes
+        }
         var classifierCache: Linear.Cache?
         var output = codes
         if var head = classifier {
-            let (logits, cache) = head.forward(featureOutput, training: training)
+            let (logits, cache) = head.forward(classifierOnCodes ? codes : featureOutput, training: training)
             classifier = head
             classifierCache = cache
             output = Tensor.concatenatingChannels([codes, logits])
@@ -64,9 +78,17 @@ public struct HashingNetwork: Layer {
 
     public mutating func backward(_ gradOutput: Tensor, cache: Cache) -> Tensor {
         let parts = classifier == nil ? [gradOutput] : gradOutput.splittingChannels([bits, gradOutput.shape[1] - bits])
-        // d tanh = 1 - y^2; d sigmoid = y (1 - y), with y the activated codes.
-        let gradPre = Tensor(shape: cache.codes.shape) { out in
-            parts[0].withUnsafeBufferPointer { g in
+        var gradCodes = parts[0]
+        var gradFeaturesFromHead: Tensor?
+        if var head = classifier, let headCache = cache.classifierCache {
+            let gradHeadInput = head.backward(parts[1], cache: headCache)
+            classifier = head
+            if classifierOnCodes { gradCodes += gradHeadInput } else { gradFeaturesFromHead = gradHeadInput }
+        }
+        // d tanh = 1 - y^2; d sigmoid = y (1 - y), with y the activated codes; linear passes through.
+        let activation = activation
+        let gradPre = activation == .linear ? gradCodes : Tensor(shape: cache.codes.shape) { out in
+            gradCodes.withUnsafeBufferPointer { g in
                 cache.codes.withUnsafeBufferPointer { y in
                     for i in 0..<out.count {
                         out[i] = g[i] * (activation == .tanh ? 1 - y[i] * y[i] : y[i] * (1 - y[i]))
@@ -75,10 +97,7 @@ public struct HashingNetwork: Layer {
             }
         }
         var gradFeatures = hash.backward(gradPre, cache: cache.hashCache)
-        if var head = classifier, let headCache = cache.classifierCache {
-            gradFeatures = gradFeatures + head.backward(parts[1], cache: headCache)
-            classifier = head
-        }
+        if let fromHead = gradFeaturesFromHead { gradFeatures += fromHead }
         return features.backward(gradFeatures, cache: cache.features)
     }
 

@@ -121,3 +121,44 @@ public struct ConcatBranches<First: Layer, Second: Layer>: Layer {
         Networks.visitBuffers(of: &second, prefix: secondName, visit)
     }
 }
+
+/// y = first(x) + second(x): two branches over one input whose outputs are summed (DATH's
+/// two attention streams; a residual block with a projection shortcut).
+public struct SumBranches<First: Layer, Second: Layer>: Layer {
+    public var first: First, second: Second
+    public let firstName: String, secondName: String
+
+    public struct Cache {
+        let first: First.Cache, second: Second.Cache
+    }
+
+    public init(_ first: First, _ second: Second, names: (String, String) = ("0", "1")) {
+        self.first = first
+        self.second = second
+        (firstName, secondName) = names
+    }
+
+    // x -> first(x) + second(x), both the same shape
+    public mutating func forward(_ input: Tensor, training: Bool) -> (output: Tensor, cache: Cache) {
+        let (a, cacheA) = first.forward(input, training: training)
+        let (b, cacheB) = second.forward(input, training: training)
+        precondition(a.shape == b.shape, "summed branches disagree: \(a.shape) and \(b.shape)")
+        return (a + b, Cache(first: cacheA, second: cacheB))
+    }
+
+    public mutating func backward(_ gradOutput: Tensor, cache: Cache) -> Tensor {
+        var gradInput = first.backward(gradOutput, cache: cache.first)
+        gradInput += second.backward(gradOutput, cache: cache.second)
+        return gradInput
+    }
+
+    public mutating func visitParameters(_ visit: (_ name: String, _ value: inout Tensor, _ gradient: inout Tensor) -> Void) {
+        Networks.visitParameters(of: &first, prefix: firstName, visit)
+        Networks.visitParameters(of: &second, prefix: secondName, visit)
+    }
+
+    public mutating func visitBuffers(_ visit: (_ name: String, _ value: inout Tensor) -> Void) {
+        Networks.visitBuffers(of: &first, prefix: firstName, visit)
+        Networks.visitBuffers(of: &second, prefix: secondName, visit)
+    }
+}
