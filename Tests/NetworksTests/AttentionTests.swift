@@ -92,9 +92,9 @@ final class AttentionTests: XCTestCase {
 
         // A downsampling trunk (a strided conv beside a max pool) with a mask of the same stride.
         let strided = ResidualSoftMaskAttention(
-            trunk: ConcatBranches(Conv2d(inChannels: 2, outChannels: 2, kernelSize: 3, stride: 2, padding: 1, generator: &generator),
-                                  MaxPool2d(window: PoolingWindow(kernelSize: 3, stride: 2, padding: Padding(1))),
-                                  names: ("conv", "pool")),
+            trunk: Branches(Conv2d(inChannels: 2, outChannels: 2, kernelSize: 3, stride: 2, padding: 1, generator: &generator),
+                            MaxPool2d(window: PoolingWindow(kernelSize: 3, stride: 2, padding: Padding(1))),
+                            merge: .concatenateChannels, names: ("conv", "pool")),
             inChannels: 2, outChannels: 4, maskStride: 2, generator: &generator)
         XCTAssertEqual(strided(TestTensors.normal([1, 2, 6, 5], seed: 14)).shape, [1, 4, 3, 3])
         // Distinct inputs 0.03 apart keep the pool's maxima; the mask's ReLUs are watched.

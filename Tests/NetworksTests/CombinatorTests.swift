@@ -13,10 +13,20 @@ final class CombinatorTests: XCTestCase {
 
     func testConcatBranchesGradientsAndNames() {
         var generator = SeededGenerator(seed: 3)
-        let block = ConcatBranches(Conv2d(inChannels: 2, outChannels: 3, kernelSize: 1, generator: &generator),
-                                   BatchNorm2d(numFeatures: 2), names: ("conv", "bn"))
+        let block = Branches(Conv2d(inChannels: 2, outChannels: 3, kernelSize: 1, generator: &generator),
+                             BatchNorm2d(numFeatures: 2), merge: .concatenateChannels, names: ("conv", "bn"))
         XCTAssertEqual(block.stateDict.map(\.name), ["conv.weight", "conv.bias", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"])
         checkGradients(block, input: TestTensors.normal([3, 2, 2, 3], seed: 4), "concat")
+    }
+
+    func testSummedBranchesGradients() {
+        var generator = SeededGenerator(seed: 5)
+        let block = Branches(Conv2d(inChannels: 2, outChannels: 3, kernelSize: 1, generator: &generator),
+                             Conv2d(inChannels: 2, outChannels: 3, kernelSize: 3, padding: 1, generator: &generator),
+                             merge: .sum, names: ("a", "b"))
+        let input = TestTensors.normal([2, 2, 3, 3], seed: 6)
+        XCTAssertEqual(block(input).shape, [2, 3, 3, 3])
+        checkGradients(block, input: input, "sum")
     }
 
     func testConcatAndSplitAreInverse() {

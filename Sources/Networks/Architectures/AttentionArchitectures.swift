@@ -63,7 +63,7 @@ extension Architecture {
                 ReLU(),
                 AvgPool2d(kernelSize: 3, stride: 2),
             ])),
-            ("streams", SumBranches(positionStream, channelStream, names: ("position", "channel"))),
+            ("streams", Branches(positionStream, channelStream, merge: .sum, names: ("position", "channel"))),
             ("relu", ReLU()),
         ])
         return HashingNetwork(features: features, featureCount: 256, bits: c.bits, classes: c.classes ?? 10,
@@ -105,6 +105,6 @@ extension Architecture {
             Conv2d(inChannels: input, outChannels: output, kernelSize: 1, stride: stride, bias: false, generator: &generator),
             BatchNorm2d(numFeatures: output),
         ])
-        return Sequential(named: [("block", SumBranches(body, shortcut, names: ("body", "shortcut"))), ("relu", ReLU())])
+        return Sequential(named: [("block", Branches(body, shortcut, merge: .sum, names: ("body", "shortcut"))), ("relu", ReLU())])
     }
 }

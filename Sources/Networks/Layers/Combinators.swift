@@ -80,10 +80,17 @@ public struct Residual<Body: Layer>: Layer {
     }
 }
 
-/// Two branches on the same input, outputs concatenated along channels (an Inception-style
-/// block; DAH's and CBAM's [mean; max] stacks). Parameters are named "<name>.<parameter>".
-public struct ConcatBranches<First: Layer, Second: Layer>: Layer {
+/// Two branches over one input, merged: their outputs concatenated along the channels
+/// (Inception-style), or summed (DATH's two attention streams; a residual block with a
+/// projection shortcut). Backward sends each branch its part of the gradient (all of it, for
+/// a sum) and adds the two input gradients.
+public struct Branches<First: Layer, Second: Layer>: Layer {
+    public enum Merge: Sendable, Equatable {
+        case concatenateChannels, sum
+    }
+
     public var first: First, second: Second
+    public let merge: Merge
     public let firstName: String, secondName: String
 
     public struct Cache {
@@ -91,64 +98,31 @@ public struct ConcatBranches<First: Layer, Second: Layer>: Layer {
         let channels: [Int]
     }
 
-    public init(_ first: First, _ second: Second, names: (String, String) = ("0", "1")) {
+    public init(_ first: First, _ second: Second, merge: Merge, names: (String, String) = ("0", "1")) {
         self.first = first
         self.second = second
+        self.merge = merge
         (firstName, secondName) = names
     }
 
-    /// x -> (N, C1 + C2, ...)
+    /// x -> (N, C1 + C2, ...) when concatenating; x -> first(x) + second(x), one shape, when summing
     public mutating func forward(_ input: Tensor, training: Bool) -> (output: Tensor, cache: Cache) {
         let (a, cacheA) = first.forward(input, training: training)
         let (b, cacheB) = second.forward(input, training: training)
-        return (.concatenatingChannels([a, b]), Cache(first: cacheA, second: cacheB, channels: [a.shape[1], b.shape[1]]))
+        let cache = Cache(first: cacheA, second: cacheB, channels: [a.shape[1], b.shape[1]])
+        switch merge {
+        case .concatenateChannels:
+            return (.concatenatingChannels([a, b]), cache)
+        case .sum:
+            precondition(a.shape == b.shape, "summed branches disagree: \(a.shape) and \(b.shape)")
+            return (a + b, cache)
+        }
     }
 
     public mutating func backward(_ gradOutput: Tensor, cache: Cache) -> Tensor {
-        let parts = gradOutput.splittingChannels(cache.channels)
+        let parts = merge == .sum ? [gradOutput, gradOutput] : gradOutput.splittingChannels(cache.channels)
         var gradInput = first.backward(parts[0], cache: cache.first)
         gradInput += second.backward(parts[1], cache: cache.second)
-        return gradInput
-    }
-
-    public mutating func visitParameters(_ visit: (_ name: String, _ value: inout Tensor, _ gradient: inout Tensor) -> Void) {
-        Networks.visitParameters(of: &first, prefix: firstName, visit)
-        Networks.visitParameters(of: &second, prefix: secondName, visit)
-    }
-
-    public mutating func visitBuffers(_ visit: (_ name: String, _ value: inout Tensor) -> Void) {
-        Networks.visitBuffers(of: &first, prefix: firstName, visit)
-        Networks.visitBuffers(of: &second, prefix: secondName, visit)
-    }
-}
-
-/// y = first(x) + second(x): two branches over one input whose outputs are summed (DATH's
-/// two attention streams; a residual block with a projection shortcut).
-public struct SumBranches<First: Layer, Second: Layer>: Layer {
-    public var first: First, second: Second
-    public let firstName: String, secondName: String
-
-    public struct Cache {
-        let first: First.Cache, second: Second.Cache
-    }
-
-    public init(_ first: First, _ second: Second, names: (String, String) = ("0", "1")) {
-        self.first = first
-        self.second = second
-        (firstName, secondName) = names
-    }
-
-    // x -> first(x) + second(x), both the same shape
-    public mutating func forward(_ input: Tensor, training: Bool) -> (output: Tensor, cache: Cache) {
-        let (a, cacheA) = first.forward(input, training: training)
-        let (b, cacheB) = second.forward(input, training: training)
-        precondition(a.shape == b.shape, "summed branches disagree: \(a.shape) and \(b.shape)")
-        return (a + b, Cache(first: cacheA, second: cacheB))
-    }
-
-    public mutating func backward(_ gradOutput: Tensor, cache: Cache) -> Tensor {
-        var gradInput = first.backward(gradOutput, cache: cache.first)
-        gradInput += second.backward(gradOutput, cache: cache.second)
         return gradInput
     }
 
