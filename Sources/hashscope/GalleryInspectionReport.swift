@@ -10,9 +10,14 @@ enum GalleryInspectionReport {
         let splits = Split.allCases.compactMap { split in info.splitCounts[split].map { "\(split.rawValue) \($0)" } }
         lines.append("splits      \(splits.joined(separator: ", "))")
         lines.append("classes     \(info.classNames.count) (\(info.isMultiLabel ? "multi-label: items may count in several" : "single label"))")
-        let width = min(24, info.classNames.map(\.count).max() ?? 0)
-        for (name, count) in zip(info.classNames, info.classCounts) {
+        // A table is for reading: beyond a screenful of classes, say how many more there are.
+        let shown = 40
+        let width = min(24, info.classNames.prefix(shown).map(\.count).max() ?? 0)
+        for (name, count) in zip(info.classNames, info.classCounts).prefix(shown) {
             lines.append("  " + name.padding(toLength: max(width, name.count), withPad: " ", startingAt: 0) + "  " + String(count))
+        }
+        if info.classNames.count > shown {
+            lines.append("  ... \(info.classNames.count - shown) more classes (--json lists every one)")
         }
         lines.append("image size  " + sizeSummary(info))
         let how = info.decoded ? "every image decoded" : "files checked, not decoded; --check decodes every image"

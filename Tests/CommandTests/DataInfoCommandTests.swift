@@ -37,6 +37,20 @@ final class DataInfoCommandTests: XCTestCase {
         XCTAssertTrue(quick.stdout.contains("image size  not read (--check decodes every image)"), quick.stdout)
     }
 
+    func testTableListsFortyClassesAndCountsTheRest() throws {
+        let scratch = try ScratchDirectory()
+        let png = TestImages.png(width: 1, height: 1, colorType: 0, rows: [[9]])
+        for c in 0..<45 { try scratch.write(String(format: "class%02d/a.png", c), png) }
+        let table = try CommandRunner.run(["data", "info", "folder:\(scratch.path)"])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.stdout.contains("  class39  1"), table.stdout)
+        XCTAssertFalse(table.stdout.contains("class40"), table.stdout)
+        XCTAssertTrue(table.stdout.contains("  ... 5 more classes (--json lists every one)"), table.stdout)
+        let json = try CommandRunner.run(["data", "info", "--json", "folder:\(scratch.path)"])
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((object["classes"] as? [[String: Any]])?.count, 45)
+    }
+
     func testBadSpecAndMissingGalleryExitTwoWithOneLine() throws {
         for (arguments, expected) in [
             (["data", "info", "nonsense"], "nonsense: not a gallery spec"),
