@@ -40,14 +40,15 @@ public enum NPYDType: String, Sendable, CaseIterable {
     }
 }
 
-/// A 1-D or 2-D numpy array: its type, shape and little-endian elements in C (row-major) order.
+/// A numpy array (1-D and 2-D for codes and labels; higher ranks for image batches): its
+/// type, shape and little-endian elements in C (row-major) order.
 public struct NPYArray: Sendable, Equatable {
     public let dtype: NPYDType
     public let shape: [Int]
     public let bytes: [UInt8]
 
     public init(dtype: NPYDType, shape: [Int], bytes: [UInt8]) {
-        precondition(shape.count == 1 || shape.count == 2, "NPYArray is 1-D or 2-D, not shape \(shape)")
+        precondition(!shape.isEmpty, "NPYArray needs at least one dimension")
         precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) * dtype.itemSize == bytes.count,
                      "\(bytes.count) bytes do not hold shape \(shape) of \(dtype)")
         self.dtype = dtype
@@ -131,17 +132,18 @@ public enum NPYFile {
     static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
     static let supported = "float32, float64, int8, int16, int32, int64, uint8 or bool, little-endian"
 
-    public static func read(_ path: String) throws(NPYError) -> NPYArray {
+    /// Arrays of up to `maxRank` dimensions (codes and labels are 1-D or 2-D).
+    public static func read(_ path: String, maxRank: Int = 2) throws(NPYError) -> NPYArray {
         let bytes: [UInt8]
         do { bytes = try FileBytes.read(path) } catch {
             throw NPYError(source: path, message: "cannot read file: \(error.reason)")
         }
-        return try parse(bytes, source: path)
+        return try parse(bytes, source: path, maxRank: maxRank)
     }
 
     /// The array in `bytes`; `source` names them in errors. The data length is checked against
     /// the shape before anything is allocated for it.
-    public static func parse(_ bytes: [UInt8], source: String) throws(NPYError) -> NPYArray {
+    public static func parse(_ bytes: [UInt8], source: String, maxRank: Int = 2) throws(NPYError) -> NPYArray {
         func fail(_ message: String) -> NPYError { NPYError(source: source, message: message) }
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
             throw fail("not a numpy .npy file (no \\x93NUMPY magic)")
@@ -164,8 +166,12 @@ public enum NPYFile {
             }
             throw fail("dtype '\(header.descr)' is not supported (expected \(supported))")
         }
-        guard header.shape.count == 1 || header.shape.count == 2 else {
-            throw fail("array of shape \(describe(header.shape)) is not supported (1-D or 2-D arrays are)")
+        guard (1...maxRank).contains(header.shape.count) else {
+            let ranks = maxRank == 2 ? "1-D or 2-D arrays are" : "arrays of 1 to \(maxRank) dimensions are"
+            throw fail("array of shape \(describe(header.shape)) is not supported (\(ranks))")
+        }
+        guard !header.fortranOrder || header.shape.count <= 2 else {
+            throw fail("Fortran-order arrays of more than 2 dimensions are not supported (save with np.ascontiguousarray)")
         }
         var expected = dtype.itemSize
         for size in header.shape {
