@@ -1,0 +1,182 @@
+import ArgumentParser
+import Foundation
+import Networks
+import Render
+
+/// `hashscope bench network`: encoding and training-step speed of one architecture at a batch
+/// size and thread count (benchmarks/vs-pytorch runs it beside PyTorch on the same weights).
+struct BenchNetworkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "network",
+        abstract: "Time a network's encoding (eval forward) and one training step at a batch size.",
+        discussion: """
+            Builds --arch for 3x32x32 input (random weights from --seed, or --model's), draws a \
+            random (batch, 3, 32, 32) input, then times (a) encoding: an eval-mode forward pass; \
+            (b) one training step: zeroGrad, a training-mode forward, backward of a fixed random \
+            dL/d(output) (standard normal / batch, the output's shape: codes then logits; no loss \
+            function, so the step is the network alone), and an SGD update (lr 0.01, momentum \
+            0.9). Each is run --warmup times (3) untimed, then --iterations times; medians are reported. \
+            forward_gflop: 2 x the multiply-adds of one forward pass at this batch, counted from \
+            the layer shapes: convolutions (out pixels x out channels x in channels / groups x \
+            kernel area), linears (in x out), and the attention products (PAM: Q^T K and V A^T; \
+            CAM: X X^T and A X; CBAM's gate MLP and 7x7 conv); pooling, activations, BatchNorm, \
+            softmax and elementwise work are not counted. encode_gflops = forward_gflop / the \
+            median encode time. JSON keys: arch, bits, classes, batch, threads, iterations, \
+            warmup, encode_ms, encode_images_per_second, train_step_ms, train_images_per_second, \
+            forward_gflop, encode_gflops, train_gflops (3 x forward_gflop per step, the usual \
+            forward + backward estimate). Exit status: 0 ok, 2 bad arguments or weights.
+            """)
+
+    @Option(help: ArgumentHelp("Architecture (\(Architecture.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
+    var arch: String
+
+    @Option(help: "Code length.")
+    var bits: Int
+
+    @Option(help: "Classes of the classification head (the architecture's default when omitted).")
+    var classes: Int?
+
+    @Option(help: "Images per batch.")
+    var batch = 128
+
+    @Option(help: "Worker threads (sets HASHSCOPE_THREADS).")
+    var threads = 2
+
+    @Option(help: "Timed repetitions of each measurement.")
+    var iterations = 10
+
+    @Option(help: "Untimed runs of each measurement first.")
+    var warmup = 3
+
+    @Option(help: ArgumentHelp("Weights (.safetensors, PyTorch state_dict names); random from --seed when omitted.", valueName: "file"))
+    var model: String?
+
+    @Option(help: "Seed of the random weights, input and output gradient.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    static let inputSize = 32
+
+    func validate() throws {
+        guard Architecture(rawValue: arch) != nil else {
+            throw ValidationError("unknown --arch \(arch) (known: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard bits >= 1 else { throw ValidationError("--bits must be at least 1") }
+        if let classes, classes < 1 { throw ValidationError("--classes must be at least 1") }
+        guard (1...4096).contains(batch) else { throw ValidationError("--batch must be in 1...4096") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256") }
+        guard (1...10_000).contains(iterations) else { throw ValidationError("--iterations must be in 1...10000") }
+        guard (0...1000).contains(warmup) else { throw ValidationError("--warmup must be in 0...1000") }
+    }
+
+    func run() throws {
+        MemoryTuning.keepFreedMemoryForReuse()
+        // Read by the kernels on first use, so before any network work.
+        setenv("HASHSCOPE_THREADS", String(threads), 1)
+        let architecture = Architecture(rawValue: arch)!
+        var network = architecture.build(.init(bits: bits, inputSize: Self.inputSize, classes: classes, seed: seed))
+        if let model {
+            do { try ModelFile.load(model, into: &network) } catch {
+                Diagnostics.error(error.localizedDescription)
+                throw ExitCode(2)
+            }
+        }
+        var generator = SeededGenerator(seed: seed &+ 1)
+        let input = Tensor.randomNormal([batch, 3, Self.inputSize, Self.inputSize], generator: &generator)
+        let outputWidth = bits + (network.classCount ?? 0)
+        let gradOutput = Tensor.randomNormal([batch, outputWidth], standardDeviation: 1 / Float(batch), generator: &generator)
+
+        // (a) encoding
+        var encodeTimes: [Double] = []
+        for i in 0..<(warmup + iterations) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let (output, _) = network.forward(input, training: false)
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            precondition(output.shape == [batch, outputWidth], "unexpected output shape \(output.shape)")
+            if i >= warmup { encodeTimes.append(elapsed) }
+        }
+        // (b) training step
+        var optimizer = SGD(learningRate: 0.01, momentum: 0.9)
+        var trainTimes: [Double] = []
+        for i in 0..<(warmup + iterations) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            network.zeroGrad()
+            let (_, cache) = network.forward(input, training: true)
+            _ = network.backward(gradOutput, cache: cache)
+            optimizer.step(&network)
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            if i >= warmup { trainTimes.append(elapsed) }
+        }
+        let encodeMs = Self.median(encodeTimes), trainMs = Self.median(trainTimes)
+        let macs = Self.forwardMultiplyAdds(architecture, bits: bits, classes: network.classCount, size: Self.inputSize)
+        let gflop = 2 * Double(macs) * Double(batch) / 1e9
+        let result: [String: Any] = [
+            "arch": arch, "bits": bits, "classes": network.classCount as Any? ?? NSNull(), "batch": batch,
+            "threads": threads, "iterations": iterations, "warmup": warmup,
+            "encode_ms": encodeMs, "encode_images_per_second": Double(batch) / (encodeMs / 1000),
+            "train_step_ms": trainMs, "train_images_per_second": Double(batch) / (trainMs / 1000),
+            "forward_gflop": gflop, "encode_gflops": gflop / (encodeMs / 1000),
+            "train_gflops": 3 * gflop / (trainMs / 1000),
+        ]
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .prettyPrinted])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(String(format: "%@ %d bits, batch %d, %d threads, median of %d:", arch, bits, batch, threads, iterations))
+            print(String(format: "  encode: %.2f ms/batch, %.0f images/s, %.1f GFLOP/s (%.3f GFLOP per forward)",
+                         encodeMs, Double(batch) / (encodeMs / 1000), gflop / (encodeMs / 1000), gflop))
+            print(String(format: "  train step: %.2f ms, %.0f images/s, ~%.1f GFLOP/s (3 x forward)",
+                         trainMs, Double(batch) / (trainMs / 1000), 3 * gflop / (trainMs / 1000)))
+        }
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        let n = sorted.count
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+    }
+
+    /// Multiply-adds of one image's forward pass (see the discussion for what counts), from the
+    /// layer shapes Architecture builds (and scripts/parity_pytorch.py mirrors).
+    static func forwardMultiplyAdds(_ arch: Architecture, bits: Int, classes: Int?, size: Int) -> Int {
+        func conv(_ cin: Int, _ cout: Int, _ k: Int, _ side: Int) -> Int { side * side * cout * cin * k * k }
+        func pooled(_ side: Int) -> Int { (side - 3) / 2 + 1 }  // 3/2 pools, floor rounding
+        let s1 = pooled(size), s2 = pooled(s1), s3 = pooled(s2)
+        // DSH's extractor: conv5x5 3->32 @size, pool, [second stage @s1], pool, conv5x5 32->64 @s2, pool, fc.
+        func dshExtractor(secondStage: Int) -> Int {
+            conv(3, 32, 5, size) + secondStage + conv(32, 64, 5, s2) + 64 * s3 * s3 * 500
+        }
+        let head: (Int) -> Int = { features in features * bits + (classes ?? 0) * features }
+        switch arch {
+        case .dsh:
+            return dshExtractor(secondStage: conv(32, 32, 5, s1)) + head(500)
+        case .dfeh:
+            return conv(3, 3, 3, size) * 2 + dshExtractor(secondStage: conv(32, 32, 5, s1)) + head(500)
+        case .dah:
+            let attention = conv(32, 32, 5, s1) + conv(32, 32, 3, s1) + conv(32, 32, 1, s1)
+            return dshExtractor(secondStage: attention) + head(500)
+        case .dath:
+            let p = s2 * s2, c = 64, r = max(1, c / 8)
+            let backbone = conv(3, 32, 5, size) + conv(32, 64, 5, s1)
+            let pam = 2 * conv(c, r, 1, s2) + conv(c, c, 1, s2) + p * p * r + c * p * p
+            let cam = 2 * c * c * p
+            return backbone + pam + cam + 2 * c * 256 + 256 * bits + (classes ?? 0) * 256
+        case .nin:
+            let t1 = pooled(size), t2 = pooled(t1)
+            let mlp1 = conv(3, 64, 5, size) + 2 * conv(64, 64, 1, size)
+            let mlp2 = conv(64, 128, 5, t1) + 2 * conv(128, 128, 1, t1)
+            let mlp3 = conv(128, 128, 3, t2) + 2 * conv(128, 128, 1, t2)
+            return mlp1 + mlp2 + mlp3 + 128 * bits + bits * (classes ?? 10)
+        case .cbam:
+            let a = size, b = (size - 1) / 2 + 1, c = (b - 1) / 2 + 1  // 3x3 stride-2 pad-1 convs
+            let stem = conv(3, 32, 3, a)
+            let layer1 = 2 * conv(32, 32, 3, a)
+            let layer2 = conv(32, 64, 3, b) + conv(64, 64, 3, b) + conv(32, 64, 1, b)
+            let layer3 = conv(64, 128, 3, c) + conv(128, 128, 3, c) + conv(64, 128, 1, c)
+            let gate = 2 * (128 * 8 + 8 * 128) + conv(2, 1, 7, c)
+            return stem + layer1 + layer2 + layer3 + gate + head(128)
+        }
+    }
+}
