@@ -1,0 +1,413 @@
+import ArgumentParser
+import Foundation
+import Networks
+import Render
+import Retrieval
+
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Retrieve a query's nearest gallery images by Hamming distance of a model's codes.",
+        discussion: """
+            The database is every item of the gallery (--gallery), encoded with the model and
+            cached like `eval`'s codes (keyed by the model's weights and the gallery), or the
+            codes of an index file (--index; its images come from --gallery, or from the
+            gallery the index names). The query is an image file (--query) or a gallery item
+            (--query-id; the item itself is left out of the results). --augment applies an
+            augmentation spec (e.g. rotate:30,crop:0.8,brightness:1.2) to the query before it
+            is encoded.
+
+            A result is relevant when it shares a label with the query; precision is
+            relevant / top, and null when the query has no label (a file).
+
+            Output: a table (default); --json: the ranked list (rank, id, label, distance,
+            relevant) and precision; --print: the query and results as chafa thumbnails on
+            stdout, with distance and label under each (--colors picks the colour mode);
+            --sheet OUT.jpg: a JPEG contact sheet, the query then the results framed green
+            (same class) or red. Attention heatmaps are not drawn on the sheet yet.
+
+            Exit status: 0 results written; 2 bad input (a missing model, gallery, index or
+            query, an unknown query id, a bad augment spec, --top below 1), nothing written.
+            """)
+
+    @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
+    var model: String
+
+    @Option(help: ArgumentHelp("The gallery, as KIND:PATH.", valueName: "spec"))
+    var gallery: String?
+
+    @Option(help: ArgumentHelp("A hashscope index file of database codes, instead of encoding the gallery.", valueName: "file"))
+    var index: String?
+
+    @Option(help: ArgumentHelp("An image file to search with.", valueName: "file"))
+    var query: String?
+
+    @Option(name: .customLong("query-id"), help: ArgumentHelp("A gallery item id to search with.", valueName: "id"))
+    var queryID: String?
+
+    @Option(help: ArgumentHelp("Augmentation spec applied to the query, e.g. rotate:30,crop:0.8.", valueName: "spec"))
+    var augment: String?
+
+    @Option(help: "How many results.")
+    var top: Int = 10
+
+    @Option(help: "Threads for encoding and search.")
+    var threads: Int = 2
+
+    @Flag(name: .customLong("no-cache"), help: "Encode the gallery; read and write no cached codes.")
+    var noCache = false
+
+    @Flag(help: "Print the ranked list and precision as JSON.")
+    var json = false
+
+    @Flag(name: .customLong("print"), help: "Draw the query and results as thumbnails on stdout.")
+    var printThumbnails = false
+
+    @Option(help: ArgumentHelp("Write a JPEG contact sheet to this file.", valueName: "out.jpg"))
+    var sheet: String?
+
+    @Option(help: ArgumentHelp("Colour mode for --print: truecolor, 256, 16, 8 or mono.", valueName: "mode"))
+    var colors: String = "truecolor"
+
+    @Option(help: ArgumentHelp("Thumbnail width in columns for --print.", valueName: "n"))
+    var columns: Int = 16
+
+    func run() throws {
+        MemoryTuning.keepFreedMemoryForReuse()
+        let plan: SearchPlan
+        do { plan = try prepare() } catch {
+            Diagnostics.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+        let progress = Diagnostics.progressLine(label: "encoding")
+        let outcome: SearchOutcome
+        do { outcome = try plan.run(threads: threads, cache: noCache ? nil : CodeCache.defaultFolder,
+                                    note: { Diagnostics.error($0) }, progress: progress) } catch {
+            if progress != nil { Diagnostics.endProgressLine() }
+            Diagnostics.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+        if progress != nil { Diagnostics.endProgressLine() }
+        if let sheet {
+            do { try outcome.contactSheet(plan: plan).writeJPEG(to: sheet) } catch {
+                Diagnostics.error("\(sheet): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+        }
+        if json {
+            print(outcome.json(plan: plan))
+        } else if printThumbnails {
+            // Checked in prepare().
+            let mode = ColorMode(rawValue: colors) ?? .truecolor
+            print(outcome.thumbnails(plan: plan, mode: mode, columns: columns), terminator: "")
+        } else if sheet == nil {
+            print(outcome.table(plan: plan))
+        } else {
+            print("wrote \(sheet!): query and top \(outcome.results.count)" + outcome.precisionText)
+        }
+        fflush(nil)
+    }
+
+    /// Every input checked before anything is encoded or written.
+    private func prepare() throws -> SearchPlan {
+        guard top >= 1 else { throw InputError("--top must be at least 1 (got \(top))") }
+        guard threads >= 1 else { throw InputError("--threads must be at least 1 (got \(threads))") }
+        guard columns >= 2 else { throw InputError("--columns must be at least 2 (got \(columns))") }
+        guard ColorMode(rawValue: colors) != nil else {
+            throw InputError("unknown --colors '\(colors)': expected one of \(ColorMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard [json, printThumbnails].filter({ $0 }).count <= 1 else { throw InputError("--json and --print exclude each other") }
+        switch (query, queryID) {
+        case (nil, nil): throw InputError("no query: give --query FILE or --query-id ID")
+        case (.some, .some): throw InputError("give one of --query and --query-id, not both")
+        default: break
+        }
+        if let sheet { try TrainingSession.checkOutput(sheet) }
+        let spec: AugmentationSpec
+        do { spec = try augment.map { try AugmentationSpec(parsing: $0) } ?? .identity } catch {
+            throw InputError("bad --augment: \(error.localizedDescription)")
+        }
+        setenv("HASHSCOPE_THREADS", String(threads), 1)
+        let loaded = try LoadedModel(path: model)
+        var database: HashIndex?
+        var gallerySpec = gallery
+        if let index {
+            guard FileManager.default.fileExists(atPath: index) else { throw InputError("\(index): no such index file") }
+            let file = try CodeFileLoader.load(index).index
+            guard file.codes.bits == loaded.network.bits else {
+                throw InputError("\(index): \(file.codes.bits)-bit codes, but \(model) makes \(loaded.network.bits)-bit codes")
+            }
+            // Codes of another model are not comparable with this model's query code, even at
+            // the same length. Codes from elsewhere (a faiss file) carry no fingerprint.
+            guard file.metadata.modelFingerprint.isEmpty || file.metadata.modelFingerprint == loaded.fingerprint else {
+                throw InputError("\(index): its codes were made by another model (fingerprint \(file.metadata.modelFingerprint.prefix(12))...), not by \(model)")
+            }
+            if gallerySpec == nil, !file.metadata.gallery.isEmpty { gallerySpec = file.metadata.gallery }
+            database = file
+        }
+        guard let gallerySpec else {
+            throw InputError(index == nil ? "no gallery: give --gallery KIND:PATH (or --index FILE)"
+                             : "\(index!): names no gallery; give --gallery KIND:PATH for its images")
+        }
+        let opened = try GalleryOpener.open(gallerySpec)
+        let queryImage: RGBImage, queryItem: Int?
+        if let queryID {
+            guard let i = opened.items.firstIndex(where: { $0.id == queryID }) else {
+                throw InputError("unknown --query-id '\(queryID)' in \(gallerySpec)")
+            }
+            queryItem = i
+            queryImage = try opened.image(at: i)
+        } else {
+            queryItem = nil
+            queryImage = try ImageDecoder.decode(file: query!)
+        }
+        let augmented = try spec.apply(to: queryImage)
+        return SearchPlan(loaded: loaded, gallery: opened, gallerySpec: gallerySpec, database: database,
+                          query: augmented, queryItem: queryItem, queryName: queryID ?? query!, augment: spec, top: top)
+    }
+}
+
+/// A checked search: the model, the gallery, the query image and where the database codes come from.
+struct SearchPlan {
+    let loaded: LoadedModel
+    let gallery: any Gallery
+    let gallerySpec: String
+    /// Database codes from --index, or nil: encode the gallery.
+    let database: HashIndex?
+    let query: RGBImage
+    let queryItem: Int?
+    let queryName: String
+    let augment: AugmentationSpec
+    let top: Int
+
+    var queryLabels: [Int]? {
+        guard let queryItem else { return nil }
+        let labels = gallery.items[queryItem].labels
+        return labels.isEmpty ? nil : labels
+    }
+
+    func labelText(_ labels: [Int], classNames: [String]) -> String {
+        labels.map { $0 >= 0 && $0 < classNames.count ? classNames[$0] : String($0) }.joined(separator: ",")
+    }
+
+    func run(threads: Int, cache: String?, note: (String) -> Void, progress: ((Int, Int) -> Void)?) throws -> SearchOutcome {
+        let network = loaded.network
+        func binary(_ values: [Float]) -> BinaryCodes {
+            network.activation == .sigmoid ? BinaryCodes.fromSigmoid(values, bits: network.bits)
+                : BinaryCodes.fromSigns(values, bits: network.bits)
+        }
+        let image = query
+        let encodedQuery = NetworkEncoder.encode(network, indices: [0], preprocessor: loaded.preprocessor, threads: 1,
+                                                 load: { _ in image })
+        guard encodedQuery.indices == [0] else { throw InputError("\(queryName): the query could not be encoded") }
+        let queryCode = binary(encodedQuery.values)
+
+        // The database: codes, their labels, ids and gallery positions (nil when the gallery lacks the id).
+        let codes: BinaryCodes, labels: [[Int]], ids: [String], classNames: [String], cached: Bool
+        if let database {
+            codes = database.codes
+            ids = database.itemIDs.isEmpty ? (0..<database.codes.count).map(String.init) : database.itemIDs
+            labels = database.labels.isEmpty ? Array(repeating: [], count: codes.count) : database.labels
+            classNames = database.metadata.classNames.isEmpty ? gallery.classNames : database.metadata.classNames
+            cached = true
+        } else {
+            let encoded = try GalleryCodes.load(network: network, fingerprint: loaded.fingerprint, preprocessor: loaded.preprocessor,
+                                                gallery: gallery, cacheFolder: cache, threads: threads, note: note, progress: progress)
+            codes = encoded.codes
+            ids = encoded.indices.map { gallery.items[$0].id }
+            labels = encoded.indices.map { gallery.items[$0].labels }
+            classNames = gallery.classNames
+            cached = encoded.cached
+        }
+        let position = Dictionary(gallery.items.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let selfID = queryItem.map { gallery.items[$0].id }
+        let index = BinaryFlatIndex(codes: codes)
+        let k = min(codes.count, top + (selfID == nil ? 0 : 1))
+        var results: [SearchOutcome.Result] = []
+        if k > 0 {
+            for neighbour in index.search(queryCode, k: k, threads: threads).neighbours(ofQuery: 0) where results.count < top {
+                let id = ids[neighbour.index]
+                if id == selfID { continue }
+                let resultLabels = labels[neighbour.index]
+                results.append(.init(rank: results.count + 1, id: id, galleryIndex: position[id], labels: resultLabels,
+                                     label: labelText(resultLabels, classNames: classNames), distance: neighbour.distance,
+                                     relevant: queryLabels.map { !Set($0).isDisjoint(with: resultLabels) }))
+            }
+        }
+        return SearchOutcome(results: results, classNames: classNames, databaseCount: codes.count, cached: cached,
+                             queryLabel: queryLabels.map { labelText($0, classNames: classNames) })
+    }
+}
+
+struct SearchOutcome {
+    struct Result {
+        let rank: Int
+        let id: String
+        let galleryIndex: Int?
+        let labels: [Int]
+        let label: String
+        let distance: Int
+        /// nil when the query has no label.
+        let relevant: Bool?
+    }
+
+    let results: [Result]
+    let classNames: [String]
+    let databaseCount: Int
+    let cached: Bool
+    let queryLabel: String?
+
+    /// relevant / top, nil without a query label.
+    func precision(top: Int) -> Double? {
+        guard queryLabel != nil else { return nil }
+        return Double(results.filter { $0.relevant == true }.count) / Double(top)
+    }
+
+    var precisionText: String {
+        guard queryLabel != nil else { return "" }
+        let relevant = results.filter { $0.relevant == true }.count
+        return "; \(relevant) of \(results.count) relevant"
+    }
+
+    func json(plan: SearchPlan) -> String {
+        let object: [String: Any] = [
+            "query": ["name": plan.queryName, "id": plan.queryItem.map { plan.gallery.items[$0].id } ?? NSNull(),
+                      "label": queryLabel ?? NSNull(), "augment": plan.augment.isIdentity ? NSNull() : plan.augment.description] as [String: Any],
+            "model": plan.loaded.path, "gallery": plan.gallerySpec, "bits": plan.loaded.network.bits,
+            "database": databaseCount, "cached": cached, "top": plan.top,
+            "precision": precision(top: plan.top) ?? NSNull(),
+            "results": results.map { r -> [String: Any] in
+                ["rank": r.rank, "id": r.id, "label": r.label, "distance": r.distance, "relevant": r.relevant ?? NSNull()]
+            },
+        ]
+        // Plain JSON values only: serialisation cannot fail.
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func table(plan: SearchPlan) -> String {
+        var lines = ["query \(plan.queryName)" + (queryLabel.map { " (\($0))" } ?? "")
+                     + (plan.augment.isIdentity ? "" : " augmented \(plan.augment)")]
+        for r in results {
+            let mark = r.relevant.map { $0 ? "+" : "-" } ?? " "
+            lines.append(String(format: "%3d %@ d=%-4d %@  %@", r.rank, mark, r.distance, r.label, r.id))
+        }
+        if let p = precision(top: plan.top) { lines.append(String(format: "precision@%d %.4f", plan.top, p)) }
+        return lines.joined(separator: "\n")
+    }
+
+    private func images(plan: SearchPlan) -> [RGBImage?] {
+        results.map { r in r.galleryIndex.flatMap { try? plan.gallery.image(at: $0) } }
+    }
+
+    func contactSheet(plan: SearchPlan) -> ContactSheet {
+        let blank = RGBImage(width: 32, height: 32, color: .white)
+        let sheetResults = zip(results, images(plan: plan)).map { r, image in
+            SheetResult(image: image ?? blank, rank: r.rank, distance: r.distance, label: r.label, isRelevant: r.relevant ?? false)
+        }
+        let p = precision(top: plan.top).map { String(format: ", P@%d = %.2f", plan.top, $0) } ?? ""
+        return ContactSheet(query: plan.query, queryCaption: ["query", queryLabel ?? URL(fileURLWithPath: plan.queryName).lastPathComponent],
+                            results: sheetResults,
+                            title: "\(plan.loaded.metadata.arch) \(plan.loaded.network.bits) bits\(p)")
+    }
+
+    /// The query and the results as thumbnails in rows, each with its caption lines under it.
+    func thumbnails(plan: SearchPlan, mode: ColorMode, columns: Int) -> String {
+        let renderer = ChafaCellRenderer(mode: mode)
+        let maxRows = max(1, columns / 2)
+        var tiles: [(CellGrid?, [String])] = [(renderer.thumbnail(plan.query, maxColumns: columns, maxRows: maxRows),
+                                               ["query", queryLabel ?? ""])]
+        for (r, image) in zip(results, images(plan: plan)) {
+            let mark = r.relevant.map { $0 ? " +" : " -" } ?? ""
+            tiles.append((image.map { renderer.thumbnail($0, maxColumns: columns, maxRows: maxRows) },
+                          ["#\(r.rank) d=\(r.distance)\(mark)", r.label]))
+        }
+        let perRow = max(1, 80 / (columns + 2))
+        var out = ""
+        for start in stride(from: 0, to: tiles.count, by: perRow) {
+            let row = tiles[start..<min(tiles.count, start + perRow)]
+            let height = row.map { $0.0?.rows ?? 1 }.max() ?? 1
+            for line in 0..<height {
+                out += row.map { CellPrinter.line(of: $0.0, row: line, width: columns) }.joined(separator: "  ") + "\n"
+            }
+            for caption in 0..<2 {
+                out += row.map { CellPrinter.pad($0.1[caption], to: columns) }.joined(separator: "  ")
+                    .replacingOccurrences(of: " +$", with: "", options: .regularExpression) + "\n"
+            }
+            out += "\n"
+        }
+        if let p = precision(top: plan.top) { out += String(format: "precision@%d %.4f\n", plan.top, p) }
+        return out
+    }
+}
+
+/// ANSI escape sequences for a cell grid: one line of cells at a time, padded to a width.
+enum CellPrinter {
+    static func line(of grid: CellGrid?, row: Int, width: Int) -> String {
+        guard let grid, row < grid.rows else { return String(repeating: " ", count: width) }
+        var out = ""
+        var last: (CellColor, CellColor)?
+        for column in 0..<grid.columns {
+            let cell = grid[column, row]
+            if last.map({ $0.0 != cell.foreground || $0.1 != cell.background }) ?? true {
+                out += "\u{1B}[" + code(cell.foreground, background: false) + ";" + code(cell.background, background: true) + "m"
+                last = (cell.foreground, cell.background)
+            }
+            out.unicodeScalars.append(cell.character)
+        }
+        return out + "\u{1B}[0m" + String(repeating: " ", count: max(0, width - grid.columns))
+    }
+
+    static func code(_ color: CellColor, background: Bool) -> String {
+        switch color {
+        case .rgb(let v): return "\(background ? 48 : 38);2;\(v >> 16 & 0xFF);\(v >> 8 & 0xFF);\(v & 0xFF)"
+        case .indexed(let n): return "\(background ? 48 : 38);5;\(n)"
+        case .default: return background ? "49" : "39"
+        }
+    }
+
+    static func pad(_ text: String, to width: Int) -> String {
+        let cut = String(text.prefix(width))
+        return cut + String(repeating: " ", count: max(0, width - cut.count))
+    }
+}
+
+/// Codes of every item of a gallery, cached as a hashscope index file keyed by the model's
+/// fingerprint and the gallery (like `eval`'s codes, in the same folder).
+enum GalleryCodes {
+    static func load(network: HashingNetwork, fingerprint: String, preprocessor: ImagePreprocessor, gallery: any Gallery,
+                     cacheFolder: String?, threads: Int, note: (String) -> Void,
+                     progress: ((Int, Int) -> Void)?) throws -> (codes: BinaryCodes, indices: [Int], cached: Bool) {
+        let absolute = URL(fileURLWithPath: gallery.spec.path).standardizedFileURL.path
+        let canonical = gallery.spec.path.isEmpty ? gallery.spec.description : "\(gallery.spec.kind.rawValue):\(absolute)"
+        let key = "search-v1\n\(fingerprint)\n\(canonical)\nall"
+        let path = cacheFolder.map { $0 + "/" + String(SHA256.hex(SHA256.hash(Array(key.utf8))).prefix(32)) + "-gallery.hsix" }
+        let items = gallery.items
+        if let path, FileManager.default.fileExists(atPath: path) {
+            if let index = try? IndexFile.read(path), index.metadata.modelFingerprint == fingerprint,
+               index.metadata.gallery == canonical, index.codes.bits == network.bits, index.itemIDs.count == items.count,
+               zip(index.itemIDs, items).allSatisfy({ $0 == $1.id }) {
+                return (index.codes, Array(items.indices), true)
+            }
+            note("ignoring the cached codes (\(path): damaged or made for another model or gallery); encoding again")
+        }
+        let result = NetworkEncoder.encode(network, indices: Array(items.indices), preprocessor: preprocessor, threads: threads,
+                                           load: { try gallery.image(at: $0) }, progress: { progress?($0, $1) })
+        for item in result.skipped { note("skipped \(item)") }
+        guard !result.indices.isEmpty else { throw InputError("\(gallery.spec.description): no readable images") }
+        let codes = network.activation == .sigmoid ? BinaryCodes.fromSigmoid(result.values, bits: network.bits)
+            : BinaryCodes.fromSigns(result.values, bits: network.bits)
+        if let path, let folder = cacheFolder, result.skipped.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                let index = HashIndex(codes: codes, labels: items.map(\.labels), itemIDs: items.map(\.id),
+                                      metadata: .init(modelFingerprint: fingerprint, gallery: canonical, classNames: gallery.classNames,
+                                                      multiLabel: gallery.isMultiLabel, source: "hashscope search"))
+                try IndexFile.write(index, to: path)
+            } catch {
+                note("codes not cached: \(error.localizedDescription)")
+            }
+        }
+        return (codes, result.indices, false)
+    }
+}
