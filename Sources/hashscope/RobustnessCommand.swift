@@ -1,0 +1,250 @@
+import ArgumentParser
+import Foundation
+import Networks
+import Render
+import Retrieval
+
+struct RobustnessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "robustness",
+        abstract: "mAP and P@10 of transformed queries against the untouched database, over a sweep of strengths.",
+        discussion: """
+            --transform is OPERATION:START:STOP:STEP, e.g. rotate:0:90:15 for 0, 15, ..., 90
+            degrees. For each strength every query image is transformed (before preprocessing)
+            and re-encoded; the database codes are encoded once, or taken from the same code
+            cache as `hashscope eval` (see its --help). Strength 0 of rotate therefore gives
+            eval's mAP.
+
+            Output: a table (strength, mAP, P@10), and a line plot of mAP against strength
+            drawn with braille characters when stdout is a terminal; --json gives
+            {"transform", "protocol", "bits", "points": [{"strength", "map", "p_at_10"}]};
+            --csv gives the header strength,map,p_at_10 and one row per strength.
+            (A --sheet contact-sheet figure is not available yet.)
+
+            Exit status: 0 printed; 1 printed, but some images were unreadable and left out
+            (each named on stderr); 2 bad input (a bad transform, an unknown protocol, a
+            missing or corrupt model, a gallery that cannot be opened).
+            """)
+
+    @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
+    var model: String
+
+    @Option(help: ArgumentHelp("The gallery, as KIND:PATH.", valueName: "spec"))
+    var dataset: String
+
+    @Option(name: .customLong("protocol"), help: ArgumentHelp("Evaluation protocol (\(EvaluationProtocol.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
+    var protocolName: String
+
+    @Option(help: ArgumentHelp("The sweep, as OPERATION:START:STOP:STEP (e.g. rotate:0:90:15).", valueName: "sweep"))
+    var transform: String
+
+    @Option(help: ArgumentHelp("Use a seeded random subset of this many queries (default: all).", valueName: "n"))
+    var queries: Int?
+
+    @Option(help: "Seed of the protocol's random draws and of the query subset.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Threads for encoding and scoring.")
+    var threads: Int = 2
+
+    @Flag(name: .customLong("no-cache"), help: "Encode the database; read and write no cached codes.")
+    var noCache = false
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    @Flag(help: "Print CSV instead of a table.")
+    var csv = false
+
+    /// A strength as the spec would write it: 15, not 15.0; 0.6, not 0.6000000000000001.
+    static func format(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+        var text = String(format: "%.9f", value)
+        while text.hasSuffix("0") { text.removeLast() }
+        return text
+    }
+
+    struct Point {
+        let strength: Double
+        let map: Double
+        let pAt10: Double
+    }
+
+    func run() throws {
+        MemoryTuning.keepFreedMemoryForReuse()
+        let loaded: LoadedModel, data: ProtocolData, sweep: AugmentationSweep
+        do {
+            guard threads >= 1 else { throw InputError("--threads must be at least 1 (got \(threads))") }
+            guard !(json && csv) else { throw InputError("--json and --csv cannot be given together") }
+            if let queries, queries < 1 { throw InputError("--queries must be at least 1 (got \(queries))") }
+            sweep = try AugmentationSweep(parsing: transform)
+            setenv("HASHSCOPE_THREADS", String(threads), 1)
+            loaded = try LoadedModel(path: model)
+            data = try ProtocolData(spec: dataset, protocolName: protocolName, seed: seed)
+        } catch {
+            Diagnostics.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+        let network = loaded.network, preprocessor = loaded.preprocessor
+        var skipped: [SkippedImage] = []
+
+        // The database: from the code cache as eval keeps it, or encoded (and cached) once.
+        let database: BinaryCodes, databaseIndices: [Int]
+        do {
+            (database, databaseIndices) = try databaseCodes(network: network, preprocessor: preprocessor, data: data,
+                                                            skipped: &skipped)
+        } catch {
+            Diagnostics.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+
+        var queryIndices = data.split.query
+        if let queries, queries < queryIndices.count {
+            var generator = SeededGenerator(seed: seed ^ 0x5EED_0F_0E_BE57)
+            generator.shuffle(&queryIndices)
+            queryIndices = Array(queryIndices.prefix(queries)).sorted()
+        }
+        let cutoffs = data.split.cutoffs
+        let cutoffs10 = cutoffs.contains(10) ? cutoffs : (cutoffs + [10]).sorted()
+        let at10 = cutoffs10.firstIndex(of: 10)!
+
+        var points: [Point] = []
+        let specs = sweep.specs()
+        for (strength, spec) in zip(sweep.strengths, specs) {
+            let progress = Diagnostics.progressLine(label: "\(sweep.operation.rawValue) \(Self.format(strength))")
+            let source = data.imageSource
+            let load: ImageBatchLoader.ImageSource = { try spec.apply(to: source($0)) }
+            let result = NetworkEncoder.encode(network, indices: queryIndices, preprocessor: preprocessor, threads: threads,
+                                               load: load) { done, total in progress?(done, total) }
+            if progress != nil { Diagnostics.endProgressLine() }
+            if strength == sweep.strengths.first { skipped += result.skipped }
+            guard !result.indices.isEmpty else {
+                Diagnostics.error("\(data.spec): no readable query images under \(data.split.name)")
+                throw ExitCode(2)
+            }
+            let codes = network.activation == .sigmoid ? BinaryCodes.fromSigmoid(result.values, bits: network.bits)
+                : BinaryCodes.fromSigns(result.values, bits: network.bits)
+            let metrics: RetrievalMetrics
+            do {
+                let relevance = try Relevance(query: data.labelSet(result.indices), database: data.labelSet(databaseIndices))
+                metrics = RetrievalEvaluator.evaluate(queries: codes, database: database, relevance: relevance,
+                                                      topK: data.split.topK, cutoffs: cutoffs10, threads: threads)
+            } catch {
+                Diagnostics.error(error.localizedDescription)
+                throw ExitCode(2)
+            }
+            points.append(Point(strength: strength, map: metrics.meanAveragePrecision, pAt10: metrics.precisionAt[at10]))
+        }
+
+        for item in skipped { Diagnostics.error("skipped \(item)") }
+        if json {
+            let object: [String: Any] = [
+                "transform": sweep.description, "protocol": data.split.name, "bits": network.bits,
+                "points": points.map { ["strength": $0.strength, "map": $0.map, "p_at_10": $0.pAt10] },
+            ]
+            let bytes = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: bytes, as: UTF8.self))
+        } else if csv {
+            print("strength,map,p_at_10")
+            for p in points { print("\(Self.format(p.strength)),\(p.map),\(p.pAt10)") }
+        } else {
+            var lines = ["model        \(model)", "protocol     \(data.split.name) on \(dataset), \(queryIndices.count) queries",
+                         "transform    \(sweep.description)", "",
+                         "strength    mAP      P@10"]
+            for p in points {
+                lines.append(Self.format(p.strength).padding(toLength: 10, withPad: " ", startingAt: 0)
+                             + "  " + String(format: "%.4f", p.map) + "   " + String(format: "%.4f", p.pAt10))
+            }
+            if isatty(STDOUT_FILENO) == 1 {
+                lines.append("")
+                lines += BrailleLinePlot.draw(x: points.map(\.strength), y: points.map(\.map),
+                                              xLabel: sweep.operation.rawValue, yLabel: "mAP")
+            }
+            print(lines.joined(separator: "\n"))
+        }
+        fflush(nil)
+        if !skipped.isEmpty { throw ExitCode(1) }
+    }
+
+    /// The database codes as eval caches them (same key, same files), encoding on a miss.
+    private func databaseCodes(network: HashingNetwork, preprocessor: ImagePreprocessor, data: ProtocolData,
+                               skipped: inout [SkippedImage]) throws -> (BinaryCodes, [Int]) {
+        let cache = noCache ? nil : CodeCache(folder: CodeCache.defaultFolder)
+        let fingerprint = ModelFingerprint.sha256(of: network)
+        let path = cache?.paths(fingerprint: fingerprint, data: data).database
+        let expected = data.split.database
+        if let cache, let path {
+            switch cache.read(path, fingerprint: fingerprint, data: data, expected: expected, bits: network.bits) {
+            case .hit(let codes, let indices): return (codes, indices)
+            case .damaged(let why): Diagnostics.error("ignoring the cached codes (\(why)); encoding again")
+            case .miss: break
+            }
+        }
+        let progress = Diagnostics.progressLine(label: "encoding database")
+        let result = NetworkEncoder.encode(network, indices: expected, preprocessor: preprocessor, threads: threads,
+                                           load: data.imageSource) { done, total in progress?(done, total) }
+        if progress != nil { Diagnostics.endProgressLine() }
+        skipped += result.skipped
+        guard !result.indices.isEmpty else {
+            throw InputError("\(data.spec): no readable database images under \(data.split.name)")
+        }
+        let binary = network.activation == .sigmoid ? BinaryCodes.fromSigmoid(result.values, bits: network.bits)
+            : BinaryCodes.fromSigns(result.values, bits: network.bits)
+        if let cache, let path, result.skipped.isEmpty,
+           let problem = cache.write(binary, indices: result.indices, to: path, fingerprint: fingerprint, data: data) {
+            Diagnostics.error("codes not cached: \(problem)")
+        }
+        return (binary, result.indices)
+    }
+}
+
+/// A small fixed-size line plot in braille characters (2 x 4 dots a cell), with the y range
+/// on the left and the x range underneath.
+enum BrailleLinePlot {
+    static func draw(x: [Double], y: [Double], columns: Int = 60, rows: Int = 12,
+                     xLabel: String, yLabel: String) -> [String] {
+        guard !x.isEmpty, x.count == y.count else { return [] }
+        let width = columns * 2, height = rows * 4
+        var dots = [[Bool]](repeating: [Bool](repeating: false, count: width), count: height)
+        let xMin = x.min()!, xMax = x.max()!
+        var yMin = y.min()!, yMax = y.max()!
+        if yMax - yMin < 1e-12 { yMin -= 0.05; yMax += 0.05 }
+        func px(_ v: Double) -> Double { xMax > xMin ? (v - xMin) / (xMax - xMin) * Double(width - 1) : Double(width - 1) / 2 }
+        func py(_ v: Double) -> Double { (yMax - v) / (yMax - yMin) * Double(height - 1) }
+        func set(_ cx: Double, _ cy: Double) {
+            let c = Int(cx.rounded()), r = Int(cy.rounded())
+            if c >= 0, c < width, r >= 0, r < height { dots[r][c] = true }
+        }
+        if x.count == 1 { set(px(x[0]), py(y[0])) }
+        for i in 0..<max(0, x.count - 1) {
+            let (x0, y0, x1, y1) = (px(x[i]), py(y[i]), px(x[i + 1]), py(y[i + 1]))
+            let steps = max(1, Int(max(abs(x1 - x0), abs(y1 - y0)).rounded(.up)))
+            for s in 0...steps {
+                let t = Double(s) / Double(steps)
+                set(x0 + (x1 - x0) * t, y0 + (y1 - y0) * t)
+            }
+        }
+        // Braille dot bits: column 0 rows 0-3 = 0x01, 0x02, 0x04, 0x40; column 1 = 0x08, 0x10, 0x20, 0x80.
+        let bits: [[UInt32]] = [[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]]
+        let top = String(format: "%.4f", yMax), bottom = String(format: "%.4f", yMin)
+        let margin = max(top.count, bottom.count, yLabel.count)
+        func pad(_ s: String) -> String { String(repeating: " ", count: margin - s.count) + s }
+        var lines: [String] = []
+        for row in 0..<rows {
+            var text = ""
+            for column in 0..<columns {
+                var code: UInt32 = 0
+                for dy in 0..<4 { for dx in 0..<2 where dots[row * 4 + dy][column * 2 + dx] { code |= bits[dy][dx] } }
+                text.unicodeScalars.append(Unicode.Scalar(0x2800 + code)!)
+            }
+            let label = row == 0 ? top : row == rows - 1 ? bottom : row == rows / 2 ? yLabel : ""
+            lines.append(pad(label) + " │" + text)
+        }
+        lines.append(String(repeating: " ", count: margin) + " └" + String(repeating: "─", count: columns))
+        let left = RobustnessCommand.format(xMin), right = RobustnessCommand.format(xMax)
+        let gap = max(1, columns - left.count - right.count)
+        lines.append(String(repeating: " ", count: margin + 2) + left + String(repeating: " ", count: gap) + right)
+        lines.append(String(repeating: " ", count: margin + 2 + max(0, (columns - xLabel.count) / 2)) + xLabel)
+        return lines
+    }
+}
