@@ -3,41 +3,15 @@ import Render
 import TestSupport
 import XCTest
 
-/// `robustness` end to end on a tiny `folder:` gallery with a model trained here (1 epoch); the
-/// gallery and fixture helpers are SearchCommandTests' (10 classes x (4 train + 1 test) 32x32 PPMs).
+/// `robustness` end to end on TestSupport's tiny gallery and its 1-epoch model.
 final class RobustnessCommandTests: XCTestCase {
-    private static func tinyGallery(in scratch: ScratchDirectory) throws -> String {
-        for c in 0..<10 {
-            for (split, count) in [("train", 4), ("test", 1)] {
-                for i in 0..<count {
-                    var generator = SeededGenerator(seed: UInt64(c * 100 + i + (split == "test" ? 50 : 0)))
-                    let base = [(c * 73) % 256, (c * 151) % 256, (c * 29 + 100) % 256]
-                    let pixels = (0..<32 * 32 * 3).map { UInt8(clamping: base[$0 % 3] + generator.nextInt(below: 61) - 30) }
-                    try scratch.write("gallery/\(split)/class\(c)/\(i).ppm", PPMCodec.encode(RGBImage(width: 32, height: 32, pixels: pixels)))
-                }
-            }
-        }
-        return "folder:" + scratch.path + "/gallery"
-    }
-
-    private nonisolated(unsafe) static var shared: (scratch: ScratchDirectory, gallery: String, model: String)?
-
     private func fixture() throws -> (scratch: ScratchDirectory, gallery: String, model: String) {
-        if let shared = Self.shared { return shared }
-        let scratch = try ScratchDirectory()
-        let gallery = try Self.tinyGallery(in: scratch)
-        let model = scratch.path + "/model.safetensors"
-        let train = try CommandRunner.run(["train", "--arch", "dsh", "--bits", "16", "--dataset", gallery, "--protocol", "cifar10-full",
-                                           "--epochs", "1", "--batch", "8", "--seed", "5", "--out", model])
-        XCTAssertEqual(train.status, 0, train.stderr)
-        Self.shared = (scratch, gallery, model)
-        return (scratch, gallery, model)
+        let fixture = try TrainedTinyModel.get()
+        return (fixture.scratch, fixture.gallery, fixture.model)
     }
 
     private func run(_ arguments: [String], _ scratch: ScratchDirectory) throws -> CommandResult {
-        var environment = ProcessInfo.processInfo.environment
-        environment["XDG_CACHE_HOME"] = scratch.path + "/cache"
-        return try CommandRunner.run(arguments, environment: environment)
+        try TrainedTinyModel.get().run(arguments)
     }
 
     func testJSONHasOnePointPerStrengthAndStrengthZeroIsEvalsMAP() throws {

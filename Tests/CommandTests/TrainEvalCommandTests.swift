@@ -4,23 +4,9 @@ import Render
 import TestSupport
 import XCTest
 
-/// `train` and `eval` end to end on a tiny `folder:` gallery made here: 10 classes x (4 train +
-/// 1 test) 32x32 PPM images, the smallest gallery `cifar10-full` accepts.
+/// `train` and `eval` end to end on TestSupport's tiny gallery (the smallest `cifar10-full`
+/// accepts), with models trained here under the options each test needs.
 final class TrainEvalCommandTests: XCTestCase {
-    private func tinyGallery(in scratch: ScratchDirectory) throws -> String {
-        for c in 0..<10 {
-            for (split, count) in [("train", 4), ("test", 1)] {
-                for i in 0..<count {
-                    var generator = SeededGenerator(seed: UInt64(c * 100 + i + (split == "test" ? 50 : 0)))
-                    let base = [(c * 73) % 256, (c * 151) % 256, (c * 29 + 100) % 256]
-                    let pixels = (0..<32 * 32 * 3).map { UInt8(clamping: base[$0 % 3] + generator.nextInt(below: 61) - 30) }
-                    try scratch.write("gallery/\(split)/class\(c)/\(i).ppm", PPMCodec.encode(RGBImage(width: 32, height: 32, pixels: pixels)))
-                }
-            }
-        }
-        return "folder:" + scratch.path + "/gallery"
-    }
-
     private func trainArguments(_ gallery: String, out: String, epochs: Int = 2) -> [String] {
         ["train", "--arch", "dsh", "--bits", "16", "--dataset", gallery, "--protocol", "cifar10-full",
          "--epochs", String(epochs), "--batch", "8", "--seed", "5", "--out", out]
@@ -39,7 +25,7 @@ final class TrainEvalCommandTests: XCTestCase {
 
     func testTrainWritesAModelWithProvenanceThatEvalScoresAndCaches() throws {
         let scratch = try ScratchDirectory()
-        let gallery = try tinyGallery(in: scratch)
+        let gallery = try TinyGallery.make(in: scratch)
         let out = scratch.path + "/model.safetensors"
         let train = try CommandRunner.run(trainArguments(gallery, out: out))
         XCTAssertEqual(train.status, 0, train.stderr)
@@ -116,7 +102,7 @@ final class TrainEvalCommandTests: XCTestCase {
 
     func testBadTrainInputExitsTwoWithOneLineAndWritesNothing() throws {
         let scratch = try ScratchDirectory()
-        let gallery = try tinyGallery(in: scratch)
+        let gallery = try TinyGallery.make(in: scratch)
         let out = scratch.path + "/bad.safetensors"
         let cases: [(replace: String, with: String, message: String)] = [
             ("--arch", "resnet", "unknown arch 'resnet'"),
@@ -150,7 +136,7 @@ final class TrainEvalCommandTests: XCTestCase {
 
     func testEvalNamesAMissingCorruptOrMismatchedModel() throws {
         let scratch = try ScratchDirectory()
-        let gallery = try tinyGallery(in: scratch)
+        let gallery = try TinyGallery.make(in: scratch)
         let network = Architecture.dsh.build(.init(bits: 16))
         let metadata = ModelMetadata(arch: "dsh", bits: 16, inputSize: .init(height: 32, width: 32), normalization: .cifar10,
                                      classNames: [])
@@ -177,7 +163,7 @@ final class TrainEvalCommandTests: XCTestCase {
 
     func testInterruptSavesACheckpointThatResumes() throws {
         let scratch = try ScratchDirectory()
-        let gallery = try tinyGallery(in: scratch)
+        let gallery = try TinyGallery.make(in: scratch)
         let out = scratch.path + "/interrupted.safetensors"
         let process = Process()
         process.executableURL = CommandRunner.executable

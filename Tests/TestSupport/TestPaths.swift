@@ -31,7 +31,7 @@ public enum TestPaths {
 }
 
 /// A fresh folder under the system temp directory, removed when the test ends.
-public final class ScratchDirectory {
+public final class ScratchDirectory: Sendable {
     public let path: String
 
     public init(_ name: String = "hashscope-test") throws {
