@@ -56,14 +56,6 @@ struct RobustnessCommand: ParsableCommand {
     @Flag(help: "Print CSV instead of a table.")
     var csv = false
 
-    /// A strength as the spec would write it: 15, not 15.0; 0.6, not 0.6000000000000001.
-    static func format(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
-        var text = String(format: "%.9f", value)
-        while text.hasSuffix("0") { text.removeLast() }
-        return text
-    }
-
     struct Point {
         let strength: Double
         let map: Double
@@ -111,7 +103,7 @@ struct RobustnessCommand: ParsableCommand {
         var points: [Point] = []
         let specs = sweep.specs()
         for (strength, spec) in zip(sweep.strengths, specs) {
-            let progress = Diagnostics.progressLine(label: "\(sweep.operation.rawValue) \(Self.format(strength))")
+            let progress = Diagnostics.progressLine(label: "\(sweep.operation.rawValue) \(AugmentationNumber.format(strength))")
             let source = data.imageSource
             let load: ImageBatchLoader.ImageSource = { try spec.apply(to: source($0)) }
             let result = NetworkEncoder.encode(network, indices: queryIndices, preprocessor: preprocessor, threads: threads,
@@ -146,13 +138,13 @@ struct RobustnessCommand: ParsableCommand {
             print(String(decoding: bytes, as: UTF8.self))
         } else if csv {
             print("strength,map,p_at_10")
-            for p in points { print("\(Self.format(p.strength)),\(p.map),\(p.pAt10)") }
+            for p in points { print("\(AugmentationNumber.format(p.strength)),\(p.map),\(p.pAt10)") }
         } else {
             var lines = ["model        \(model)", "protocol     \(data.split.name) on \(dataset), \(queryIndices.count) queries",
                          "transform    \(sweep.description)", "",
                          "strength    mAP      P@10"]
             for p in points {
-                lines.append(Self.format(p.strength).padding(toLength: 10, withPad: " ", startingAt: 0)
+                lines.append(AugmentationNumber.format(p.strength).padding(toLength: 10, withPad: " ", startingAt: 0)
                              + "  " + String(format: "%.4f", p.map) + "   " + String(format: "%.4f", p.pAt10))
             }
             if isatty(STDOUT_FILENO) == 1 {
@@ -241,7 +233,7 @@ enum BrailleLinePlot {
             lines.append(pad(label) + " │" + text)
         }
         lines.append(String(repeating: " ", count: margin) + " └" + String(repeating: "─", count: columns))
-        let left = RobustnessCommand.format(xMin), right = RobustnessCommand.format(xMax)
+        let left = AugmentationNumber.format(xMin), right = AugmentationNumber.format(xMax)
         let gap = max(1, columns - left.count - right.count)
         lines.append(String(repeating: " ", count: margin + 2) + left + String(repeating: " ", count: gap) + right)
         lines.append(String(repeating: " ", count: margin + 2 + max(0, (columns - xLabel.count) / 2)) + xLabel)

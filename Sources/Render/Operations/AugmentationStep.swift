@@ -101,7 +101,7 @@ public enum AugmentationStep: Hashable, Sendable, CustomStringConvertible {
 
 /// Numbers in specs: parsed as decimals, printed in the shortest form that reads back to the
 /// same value (`30`, not `30.0`; `0.8`).
-enum AugmentationNumber {
+public enum AugmentationNumber {
     static func parse(_ text: String) -> Double? {
         // Double(_:) also accepts "nan", "inf" and hex floats; a spec wants plain decimals.
         guard !text.isEmpty, text.allSatisfy({ "0123456789+-.eE".contains($0) }), let value = Double(text),
@@ -109,7 +109,7 @@ enum AugmentationNumber {
         return value
     }
 
-    static func format(_ value: Double) -> String {
+    public static func format(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"
     }
