@@ -280,7 +280,8 @@ def build(arch, bits, size, classes):
         features = named_sequential([("stem", stem), ("layer1", residual_block(32, 32, 1)),
                                      ("layer2", residual_block(32, 64, 2)), ("layer3", residual_block(64, 128, 2)),
                                      ("cbam", CBAM(128)), ("pool", GlobalAvgPool2d())])
-        return HashingNetwork(features, 128, bits, classes, "linear")
+        return HashingNetwork(features, 128, bits, classes if classes is not None else 10, "tanh",
+                              classifier_on_codes=True)
     raise ValueError(arch)
 
 

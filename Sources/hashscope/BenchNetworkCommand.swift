@@ -176,7 +176,7 @@ struct BenchNetworkCommand: ParsableCommand {
             let layer2 = conv(32, 64, 3, b) + conv(64, 64, 3, b) + conv(32, 64, 1, b)
             let layer3 = conv(64, 128, 3, c) + conv(128, 128, 3, c) + conv(64, 128, 1, c)
             let gate = 2 * (128 * 8 + 8 * 128) + conv(2, 1, 7, c)
-            return stem + layer1 + layer2 + layer3 + gate + head(128)
+            return stem + layer1 + layer2 + layer3 + gate + 128 * bits + bits * (classes ?? 10)
         }
     }
 }

@@ -71,8 +71,9 @@ extension Architecture {
     }
 
     /// stem conv3x3(32)-BN-ReLU, residual blocks 32 -> 64 (stride 2) -> 128 (stride 2), CBAM on
-    /// the last stage's map, global average pool (128 features), a linear hash layer (it is
-    /// trained with the pairwise loss, as DSH).
+    /// the last stage's map, global average pool (128 features), a tanh hash layer and a
+    /// classifier on the codes: the CNN+CBAM+LSH paper trains its network as a classifier, and
+    /// a classifier reading the codes makes the codes themselves carry the classes.
     static func cbam(_ c: Configuration, _ generator: inout SeededGenerator) -> HashingNetwork {
         let features = Sequential(named: [
             ("stem", Sequential([
@@ -86,8 +87,8 @@ extension Architecture {
             ("cbam", CBAM(channels: 128, generator: &generator)),
             ("pool", GlobalAvgPool2d()),
         ])
-        return HashingNetwork(features: features, featureCount: 128, bits: c.bits, classes: c.classes,
-                              activation: .linear, generator: &generator)
+        return HashingNetwork(features: features, featureCount: 128, bits: c.bits, classes: c.classes ?? 10,
+                              activation: .tanh, classifierOnCodes: true, generator: &generator)
     }
 
     /// ResNet's basic block: conv3x3-BN-ReLU-conv3x3-BN plus the shortcut (identity, or

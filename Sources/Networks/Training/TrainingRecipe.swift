@@ -61,13 +61,16 @@ public struct TrainingRecipe: Sendable, Equatable {
         .dah: cifar(.pairwiseContrastive(marginPerBit: 2, quantizationWeight: 0.01)),
         // DATH: triplet likelihood, margin 5, beta = 1, gamma = 0.01 (DESIGN.md, The methods 4).
         .dath: cifar(.tripletLikelihood(margin: 5, classificationWeight: 1, quantizationWeight: 0.01)),
-        // CNN + CBAM: the pairwise loss on the CBAM ResNet's features.
-        .cbam: cifar(.pairwiseContrastive(marginPerBit: 2, quantizationWeight: 0.01)),
+        // CNN + CBAM: DATH's triplet + classification + quantization terms on the CBAM ResNet
+        // (its classifier reads the codes); SGD as ResNets on CIFAR are usually trained.
+        .cbam: cifar(.tripletLikelihood(margin: 5, classificationWeight: 1, quantizationWeight: 0.01),
+                     optimizer: .sgd, learningRate: 0.05, batchSize: 128),
     ]
 
     /// The CIFAR-10 defaults every from-scratch architecture shares, with its objective.
-    private static func cifar(_ objective: HashingObjective) -> TrainingRecipe {
-        TrainingRecipe(objective: objective, optimizer: .adam, learningRate: 1e-3, decay: .cosine, augmentation: .cifar,
-                       normalization: .cifar10, inputSize: 32, batchSize: 64)
+    private static func cifar(_ objective: HashingObjective, optimizer: OptimizerChoice = .adam, learningRate: Double = 1e-3,
+                              batchSize: Int = 64) -> TrainingRecipe {
+        TrainingRecipe(objective: objective, optimizer: optimizer, learningRate: learningRate, decay: .cosine,
+                       augmentation: .cifar, normalization: .cifar10, inputSize: 32, batchSize: batchSize)
     }
 }

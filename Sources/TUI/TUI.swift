@@ -1,1 +1,0 @@
-// TUI: the interactive application (the TUI issue).
