@@ -8,9 +8,24 @@ public protocol AttentionMapping: Layer {
     /// The map of the forward pass that made `cache`: (N, H, W), Float, over the grid the
     /// module's attention acts on.
     func attentionMap(_ cache: Cache) -> Tensor
+
+    /// Whether the map weighs the grid's positions (spatial attention: CBAM's Ms, PAM's
+    /// attention received, a soft mask), rather than showing a channel attention's effect on
+    /// the grid (CAM). A display prefers maps that weigh positions. Default: true.
+    var weighsPositions: Bool { get }
 }
 
 extension AttentionMapping {
+    public var weighsPositions: Bool { true }
+
+    /// `attentionMap` of a type-erased cache, for walks over a network's caches.
+    func attentionMap(erased cache: Any) -> Tensor {
+        guard let typed = cache as? Cache else {
+            preconditionFailure("\(Self.self).attentionMap was given the cache of another layer: \(type(of: cache))")
+        }
+        return attentionMap(typed)
+    }
+
     /// An evaluation-mode forward pass with its map: x -> (output, (N, H, W)).
     public func forwardWithAttentionMap(_ input: Tensor) -> (output: Tensor, map: Tensor) {
         var copy = self

@@ -120,6 +120,9 @@ public struct ChannelAttentionModule: Layer, AttentionMapping {
         return gradInput
     }
 
+    /// false: the map shows a channel attention's effect on the grid, not weights over positions.
+    public var weighsPositions: Bool { false }
+
     /// mean over channels of A X: (N, H, W), in the activations' range.
     public func attentionMap(_ cache: Cache) -> Tensor {
         let (n, c, h, w) = cache.input.nchw
