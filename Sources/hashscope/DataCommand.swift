@@ -3,6 +3,6 @@ import ArgumentParser
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Inspect galleries.",
-        subcommands: [DataInfoCommand.self])
+        abstract: "Inspect and pack galleries.",
+        subcommands: [DataInfoCommand.self, DataPackCommand.self])
 }

@@ -6,16 +6,30 @@ public enum CellColor: Hashable, Sendable {
     case `default`
 }
 
-/// One character cell: a single-width character and its two colours.
+/// Text attributes a terminal can show without colour (so marks read in monochrome too).
+public struct CellStyle: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let bold = CellStyle(rawValue: 1 << 0)
+    public static let reverse = CellStyle(rawValue: 1 << 1)
+    public static let underline = CellStyle(rawValue: 1 << 2)
+    public static let dim = CellStyle(rawValue: 1 << 3)
+}
+
+/// One character cell: a single-width character, its two colours and its attributes.
 public struct Cell: Hashable, Sendable {
     public var character: Unicode.Scalar
     public var foreground: CellColor
     public var background: CellColor
+    public var style: CellStyle
 
-    public init(character: Unicode.Scalar, foreground: CellColor = .default, background: CellColor = .default) {
+    public init(character: Unicode.Scalar, foreground: CellColor = .default, background: CellColor = .default,
+                style: CellStyle = []) {
         self.character = character
         self.foreground = foreground
         self.background = background
+        self.style = style
     }
 
     public static let blank = Cell(character: " ")

@@ -10,6 +10,9 @@ import Render
 /// Labels are read at open; pixels are read one 3072-byte record at a time, when asked.
 /// Item ids are `<batch file stem>/<record index>`, the same in both formats.
 public struct CIFAR10Gallery: Gallery {
+    /// CIFAR-10's ten class names in label order (what a folder without batches.meta.txt gets).
+    public static let standardClassNames = CIFAR10Layout.standardClassNames
+
     public let spec: GallerySpec
     public let classNames: [String]
     public let items: [GalleryItem]
