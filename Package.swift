@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "Retrieval", dependencies: ["Render", "CZlib", "COpenBLAS", "CCPUFeatures", "HammingKernelsAVX512"],
                 swiftSettings: popcnt),
         .target(name: "Networks", dependencies: ["COpenBLAS", "Render"]),
-        .target(name: "TUI", dependencies: ["Render", "Retrieval", "CNcursesw"]),
+        .target(name: "TUI", dependencies: ["Render", "Retrieval", "Networks", "CNcursesw"]),
         .executableTarget(name: "hashscope", dependencies: [
             "Render", "Retrieval", "Networks", "TUI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -54,6 +54,7 @@ let package = Package(
         .testTarget(name: "CommandTests", dependencies: ["hashscope", "TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "TestSupport"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Render", "Retrieval", "TestSupport", "hashscope"]),
     ],
     swiftLanguageModes: [.v6]
 )

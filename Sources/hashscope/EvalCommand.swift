@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Networks
 import Retrieval
+import TUI
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

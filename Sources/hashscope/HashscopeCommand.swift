@@ -5,5 +5,7 @@ struct HashscopeCommand: ParsableCommand {
         commandName: "hashscope",
         abstract: "Look inside deep-hashing image retrieval.",
         subcommands: [DataCommand.self, IndexCommand.self, BenchCommand.self, MetricsCommand.self,
-                      TrainCommand.self, EvalCommand.self, ForwardCommand.self, SearchCommand.self, RobustnessCommand.self])
+                      TrainCommand.self, EvalCommand.self, ForwardCommand.self, SearchCommand.self, RobustnessCommand.self,
+                      TUICommand.self],
+        defaultSubcommand: TUICommand.self)
 }

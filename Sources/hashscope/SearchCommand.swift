@@ -3,6 +3,7 @@ import Foundation
 import Networks
 import Render
 import Retrieval
+import TUI
 
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -306,7 +307,11 @@ struct SearchOutcome {
             SheetResult(image: image ?? blank, rank: r.rank, distance: r.distance, label: r.label, isRelevant: r.relevant ?? false)
         }
         let p = precision(top: plan.top).map { String(format: ", P@%d = %.2f", plan.top, $0) } ?? ""
+        // The query's attention heatmap beside it, when the network has an attention module.
+        let network = plan.loaded.network
+        let map = network.hasAttention ? network.encodeWithAttention(plan.query, preprocessor: plan.loaded.preprocessor, attention: true).map : nil
         return ContactSheet(query: plan.query, queryCaption: ["query", queryLabel ?? URL(fileURLWithPath: plan.queryName).lastPathComponent],
+                            heatmap: map.map { Heatmap.overlay($0, on: plan.query) }, heatmapCaption: ["attention"],
                             results: sheetResults,
                             title: "\(plan.loaded.metadata.arch) \(plan.loaded.network.bits) bits\(p)")
     }
@@ -369,45 +374,5 @@ enum CellPrinter {
     static func pad(_ text: String, to width: Int) -> String {
         let cut = String(text.prefix(width))
         return cut + String(repeating: " ", count: max(0, width - cut.count))
-    }
-}
-
-/// Codes of every item of a gallery, cached as a hashscope index file keyed by the model's
-/// fingerprint and the gallery (like `eval`'s codes, in the same folder).
-enum GalleryCodes {
-    static func load(network: HashingNetwork, fingerprint: String, preprocessor: ImagePreprocessor, gallery: any Gallery,
-                     cacheFolder: String?, threads: Int, note: (String) -> Void,
-                     progress: ((Int, Int) -> Void)?) throws -> (codes: BinaryCodes, indices: [Int], cached: Bool) {
-        let absolute = URL(fileURLWithPath: gallery.spec.path).standardizedFileURL.path
-        let canonical = gallery.spec.path.isEmpty ? gallery.spec.description : "\(gallery.spec.kind.rawValue):\(absolute)"
-        let key = "search-v1\n\(fingerprint)\n\(canonical)\nall"
-        let path = cacheFolder.map { $0 + "/" + String(SHA256.hex(SHA256.hash(Array(key.utf8))).prefix(32)) + "-gallery.hsix" }
-        let items = gallery.items
-        if let path, FileManager.default.fileExists(atPath: path) {
-            if let index = try? IndexFile.read(path), index.metadata.modelFingerprint == fingerprint,
-               index.metadata.gallery == canonical, index.codes.bits == network.bits, index.itemIDs.count == items.count,
-               zip(index.itemIDs, items).allSatisfy({ $0 == $1.id }) {
-                return (index.codes, Array(items.indices), true)
-            }
-            note("ignoring the cached codes (\(path): damaged or made for another model or gallery); encoding again")
-        }
-        let result = NetworkEncoder.encode(network, indices: Array(items.indices), preprocessor: preprocessor, threads: threads,
-                                           load: { try gallery.image(at: $0) }, progress: { progress?($0, $1) })
-        for item in result.skipped { note("skipped \(item)") }
-        guard !result.indices.isEmpty else { throw InputError("\(gallery.spec.description): no readable images") }
-        let codes = network.activation == .sigmoid ? BinaryCodes.fromSigmoid(result.values, bits: network.bits)
-            : BinaryCodes.fromSigns(result.values, bits: network.bits)
-        if let path, let folder = cacheFolder, result.skipped.isEmpty {
-            do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                let index = HashIndex(codes: codes, labels: items.map(\.labels), itemIDs: items.map(\.id),
-                                      metadata: .init(modelFingerprint: fingerprint, gallery: canonical, classNames: gallery.classNames,
-                                                      multiLabel: gallery.isMultiLabel, source: "hashscope search"))
-                try IndexFile.write(index, to: path)
-            } catch {
-                note("codes not cached: \(error.localizedDescription)")
-            }
-        }
-        return (codes, result.indices, false)
     }
 }

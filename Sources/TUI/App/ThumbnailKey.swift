@@ -1,0 +1,24 @@
+/// One thumbnail the screen shows: which picture, at which cell size. The worker renders them
+/// (chafa) and the state keeps the ones on screen, so rendering the screen stays pure.
+public struct ThumbnailKey: Hashable, Sendable {
+    public enum Subject: Hashable, Sendable {
+        /// A gallery item as stored.
+        case item(Int)
+        /// The current query as opened.
+        case queryOriginal(QueryRequest)
+        /// The current query as augmented (what was encoded).
+        case queryAugmented(QueryRequest)
+        /// The augmented query under its attention heatmap.
+        case queryHeatmap(QueryRequest)
+    }
+
+    public var subject: Subject
+    public var columns: Int
+    public var rows: Int
+
+    public init(_ subject: Subject, columns: Int, rows: Int) {
+        self.subject = subject
+        self.columns = columns
+        self.rows = rows
+    }
+}

@@ -1,0 +1,48 @@
+/// What the screen needs to know about the open model and gallery (names, sizes, labels), so
+/// the state never holds the workspace itself.
+public struct WorkspaceSummary: Hashable, Sendable {
+    public var modelName: String
+    public var arch: String
+    public var bits: Int
+    public var hasAttention: Bool
+    public var galleryName: String
+    public var classNames: [String]
+    /// Per gallery item: its id and labels.
+    public var itemIDs: [String]
+    public var itemLabels: [[Int]]
+    /// How many items have codes (unreadable images have none).
+    public var encodedCount: Int
+    public var fromCache: Bool
+
+    public init(modelName: String, arch: String, bits: Int, hasAttention: Bool, galleryName: String, classNames: [String],
+                itemIDs: [String], itemLabels: [[Int]], encodedCount: Int, fromCache: Bool) {
+        self.modelName = modelName
+        self.arch = arch
+        self.bits = bits
+        self.hasAttention = hasAttention
+        self.galleryName = galleryName
+        self.classNames = classNames
+        self.itemIDs = itemIDs
+        self.itemLabels = itemLabels
+        self.encodedCount = encodedCount
+        self.fromCache = fromCache
+    }
+
+    public var count: Int { itemIDs.count }
+
+    /// "cat", "cat+dog", or "-" without labels.
+    public func labelText(_ labels: [Int]) -> String {
+        labels.isEmpty ? "-" : labels.map { $0 < classNames.count ? classNames[$0] : String($0) }.joined(separator: "+")
+    }
+}
+
+/// A model and gallery pair the user can switch to (`M`).
+public struct WorkspaceChoice: Hashable, Sendable {
+    public var modelPath: String
+    public var gallerySpec: String
+
+    public init(modelPath: String, gallerySpec: String) {
+        self.modelPath = modelPath
+        self.gallerySpec = gallerySpec
+    }
+}

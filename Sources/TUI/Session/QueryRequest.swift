@@ -1,0 +1,56 @@
+import Render
+
+/// One search the TUI asks for: which image, bent how, how many neighbours, ranked how.
+public struct QueryRequest: Hashable, Sendable {
+    public enum Source: Hashable, Sendable {
+        /// A gallery item by position (it is left out of its own results).
+        case item(Int)
+        /// An image file opened with `o`.
+        case file(String)
+    }
+
+    public var source: Source
+    public var augmentation: AugmentationSpec
+    public var top: Int
+    public var mode: SearchMode
+    /// Whether to compute the query's attention map (and, with `neighbourHeatmaps`, theirs).
+    public var heatmap: Bool
+
+    public init(source: Source, augmentation: AugmentationSpec = .identity, top: Int = 12, mode: SearchMode = .exact,
+                heatmap: Bool = false) {
+        self.source = source
+        self.augmentation = augmentation
+        self.top = top
+        self.mode = mode
+        self.heatmap = heatmap
+    }
+}
+
+/// What a search found, with everything the screen shows about it.
+public struct QueryResult: Sendable {
+    public struct Neighbour: Hashable, Sendable {
+        /// Position in the gallery.
+        public let item: Int
+        public let distance: Int
+        /// Whether it shares a label with the query; nil when the query has no label (a file).
+        public let relevant: Bool?
+    }
+
+    public let request: QueryRequest
+    /// The image as opened, and as augmented (equal when the augmentation is the identity).
+    public let original: RGBImage
+    public let augmented: RGBImage
+    /// The query's labels when it is a gallery item.
+    public let queryLabels: [Int]?
+    public let neighbours: [Neighbour]
+    /// Items within the radius (radius mode only), of which `neighbours` shows the nearest.
+    public let withinRadius: Int?
+    /// relevant / n among the shown neighbours (P@n); nil without query labels.
+    public let precision: Double?
+    /// This query's AP over the whole database ranking (mAP@all's per-query term); nil without labels.
+    public let averagePrecision: Double?
+    /// The attention map of the augmented query, when asked for and the network has one.
+    public let heatmap: AttentionMap?
+    public let encodeMilliseconds: Double
+    public let searchMilliseconds: Double
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import TUI
+
+struct TUICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tui",
+        abstract: "Explore a model and a gallery interactively (the default command).",
+        discussion: """
+            Opens the terminal explorer: pick a query from the gallery or a file, bend it
+            (rotate, crop, brightness, flip, noise) and see its top-n neighbours with their
+            Hamming distances, the attention heatmap and the precision against the labels, live.
+            Press ? inside for every key.
+
+            Without --model, every model in assets/models is offered (M switches); without
+            --gallery, the embedded demo gallery (assets/demo-cifar10: 2,000 CIFAR-10 test
+            images). Several --model and --gallery options give every pairing. The gallery's
+            codes are cached like `search`'s, so a gallery opens at once the second time.
+            `w` saves sheets into --save-dir.
+
+            Exit status: 0 after q; 2 without a usable terminal (no tty, TERM unset or dumb),
+            or when no model is given or found.
+            """)
+
+    @Option(help: ArgumentHelp("A model file (.safetensors); repeatable.", valueName: "file"))
+    var model: [String] = []
+
+    @Option(help: ArgumentHelp("A gallery, as KIND:PATH; repeatable.", valueName: "spec"))
+    var gallery: [String] = []
+
+    @Option(name: .customLong("save-dir"), help: ArgumentHelp("Where `w` writes contact sheets and JSON.", valueName: "dir"))
+    var saveDirectory: String = "."
+
+    @Option(help: "Threads for encoding the gallery.")
+    var threads: Int = 2
+
+    @Flag(name: .customLong("no-cache"), help: "Encode the gallery again instead of using cached codes.")
+    var noCache = false
+
+    func run() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        let assets = EmbeddedAssets.locate()
+        let models = model.isEmpty ? (assets?.models ?? []) : model
+        guard !models.isEmpty else {
+            Diagnostics.error("no model: pass --model FILE (no assets/models folder was found beside hashscope)")
+            throw ExitCode(2)
+        }
+        var galleries = gallery
+        if galleries.isEmpty {
+            guard let demo = assets?.demoGallery else {
+                Diagnostics.error("no gallery: pass --gallery KIND:PATH (the demo gallery assets/demo-cifar10 was not found)")
+                throw ExitCode(2)
+            }
+            galleries = [demo]
+        }
+        let choices = galleries.flatMap { g in models.map { WorkspaceChoice(modelPath: $0, gallerySpec: g) } }
+        do {
+            try ExplorerApp.run(choices: choices, cacheFolder: noCache ? nil : CodeCache.defaultFolder,
+                                saveFolder: saveDirectory, threads: threads)
+        } catch let error as TerminalError {
+            Diagnostics.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// The models and demo gallery shipped in the repository's assets/ folder, found beside the
+/// executable (.build/<config>/hashscope -> the package root) or in the working directory;
+/// HASHSCOPE_ASSETS names the folder outright.
+struct EmbeddedAssets {
+    let folder: String
+
+    static func locate() -> EmbeddedAssets? {
+        var candidates: [String] = []
+        if let explicit = ProcessInfo.processInfo.environment["HASHSCOPE_ASSETS"], !explicit.isEmpty { candidates.append(explicit) }
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            candidates.append(url.appendingPathComponent("assets").path)
+            url.deleteLastPathComponent()
+        }
+        candidates.append(FileManager.default.currentDirectoryPath + "/assets")
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/models") }.map(EmbeddedAssets.init)
+    }
+
+    /// Model files, the CIFAR-10 from-scratch model first (the default).
+    var models: [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder + "/models")) ?? []
+        return names.filter { $0.hasSuffix(".safetensors") }
+            .sorted { ($0.hasPrefix("cifar10-scratch") ? 0 : 1, $0) < ($1.hasPrefix("cifar10-scratch") ? 0 : 1, $1) }
+            .map { folder + "/models/" + $0 }
+    }
+
+    var demoGallery: String? {
+        FileManager.default.fileExists(atPath: folder + "/demo-cifar10/test_batch.bin") ? "cifar10:" + folder + "/demo-cifar10" : nil
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Glibc
+import TestSupport
+import XCTest
+
+/// The real binary in a real terminal: tmux runs a shell, the shell runs `hashscope tui` on the
+/// tiny gallery with a 1-epoch CBAM model (it has attention, so the heatmap can be toggled),
+/// and the test reads the captured pane after each key.
+final class TUICommandTests: XCTestCase {
+    nonisolated(unsafe) private static var cbamModel: String?
+
+    /// A tiny cbam model (trained once per process) beside TrainedTinyModel's gallery.
+    private func fixture() throws -> (TrainedTinyModel, String) {
+        let tiny = try TrainedTinyModel.get()
+        if let model = Self.cbamModel { return (tiny, model) }
+        let model = tiny.scratch.path + "/cbam.safetensors"
+        let train = try tiny.run(["train", "--arch", "cbam", "--bits", "16", "--dataset", tiny.gallery, "--protocol", "cifar10-full",
+                                  "--epochs", "1", "--batch", "8", "--seed", "3", "--out", model])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        Self.cbamModel = model
+        return (tiny, model)
+    }
+
+    func testWithoutATerminalItSaysSoAndExits2() throws {
+        let (tiny, model) = try fixture()
+        let result = try tiny.run(["tui", "--model", model, "--gallery", tiny.gallery])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains("terminal"), result.stderr)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "one line: \(result.stderr)")
+    }
+
+    func testSessionInTmux256Colours() throws {
+        try runSession(term: "tmux-256color")
+    }
+
+    func testSessionInTmuxTruecolor() throws {
+        try runSession(term: "tmux-direct")
+    }
+
+    private func runSession(term: String) throws {
+        let (tiny, model) = try fixture()
+        let tmux = try Tmux(scratch: tiny.scratch, columns: 120, rows: 40)
+        defer { tmux.kill() }
+        tmux.send(literal: "export TERM=\(term) XDG_CACHE_HOME=\(tiny.scratch.path)/cache; "
+                  + "\(CommandRunner.executable.path) tui --model \(model) --gallery \(tiny.gallery) --save-dir \(tiny.scratch.path)")
+        tmux.send(key: "Enter")
+
+        var screen = try tmux.wait(for: "Top 12 of 50", "the first results")
+        XCTAssertTrue(screen.contains("+1 d") || screen.contains("x1 d"), "rank 1 with its distance:\n\(screen)")
+        XCTAssertTrue(screen.contains("class"), "labels shown:\n\(screen)")
+        XCTAssertTrue(screen.contains("P@12 "), "precision shown:\n\(screen)")
+        XCTAssertTrue(screen.contains("(cbam, 16 bits)"), screen)
+
+        tmux.send(literal: "r")
+        screen = try tmux.wait(for: "bend: rotate:15", "the rotated query")
+        XCTAssertTrue(screen.contains("bent"), screen)
+
+        tmux.send(literal: "h")
+        screen = try tmux.wait(for: "attention", "the heatmap")
+
+        tmux.send(literal: "?")
+        screen = try tmux.wait(for: "any key closes this help", "the help")
+        XCTAssertTrue(screen.contains("rotate the query +15 / -15 degrees"), screen)
+        tmux.send(literal: "x")
+        screen = try tmux.waitUntilGone("any key closes this help", "help closed")
+
+        tmux.resize(columns: 80, rows: 24)
+        screen = try tmux.wait(for: "Top 12 of 50", "the results at 80 x 24")
+        XCTAssertEqual(screen.split(separator: "\n", omittingEmptySubsequences: false).count >= 24, true)
+        tmux.resize(columns: 60, rows: 20)
+        screen = try tmux.wait(for: "needs a terminal of at least 80 x 24", "the size warning")
+        for (c, r) in [(100, 30), (70, 22), (120, 40), (90, 26), (120, 40)] { tmux.resize(columns: c, rows: r) }
+        screen = try tmux.wait(for: "Top 12 of 50", "the results after a storm of resizes")
+        XCTAssertFalse(screen.contains("needs a terminal"), screen)
+
+        tmux.send(literal: "q")
+        tmux.send(literal: "stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo -e icanon -e -icanon; echo SHELL-IS-BACK")
+        tmux.send(key: "Enter")
+        screen = try tmux.wait(for: "\nSHELL-IS-BACK\n", "the shell after quit")
+        // The two lines before the marker are stty's modes: "echo" and "icanon", not "-echo" / "-icanon".
+        let lines = screen.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let marker = try XCTUnwrap(lines.lastIndex(of: "SHELL-IS-BACK"), screen)
+        XCTAssertEqual(Set(lines[(marker - 2)..<marker]), ["echo", "icanon"], "echo and canonical mode restored:\n\(screen)")
+    }
+}
+
+/// A private tmux server (its own socket) running a plain shell, for end-to-end tests.
+struct Tmux {
+    let socket: String
+    let session = "hashscope-test"
+
+    init(scratch: ScratchDirectory, columns: Int, rows: Int) throws {
+        socket = scratch.path + "/tmux-\(UUID().uuidString.prefix(8))"
+        let status = Self.tmux(["-S", socket, "-f", "/dev/null", "new-session", "-d", "-s", session, "-x", "\(columns)", "-y", "\(rows)",
+                                "env -i PATH=/usr/bin:/bin HOME=\(scratch.path) PS1='$ ' bash --norc --noprofile"])
+        guard status == 0 else {
+            XCTFail("tmux could not start a session (scripts/setup installs tmux)")
+            throw CancellationError()
+        }
+    }
+
+    func send(literal text: String) { Self.tmux(["-S", socket, "send-keys", "-t", session, "-l", text]) }
+    func send(key: String) { Self.tmux(["-S", socket, "send-keys", "-t", session, key]) }
+    func resize(columns: Int, rows: Int) { Self.tmux(["-S", socket, "resize-window", "-t", session, "-x", "\(columns)", "-y", "\(rows)"]) }
+    func kill() { Self.tmux(["-S", socket, "kill-server"]) }
+
+    func capture() -> String {
+        let path = socket + ".pane"
+        Self.tmux(["-S", socket, "capture-pane", "-p", "-t", session], output: path)
+        return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+
+    /// The pane once it contains `text` (polled for up to `seconds`); fails with the pane otherwise.
+    func wait(for text: String, _ what: String, seconds: Double = 60) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var screen = capture()
+        while !screen.contains(text) {
+            guard Date() < deadline else {
+                XCTFail("timed out waiting for \(what) (\"\(text)\"); the pane:\n\(screen)")
+                throw CancellationError()
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+            screen = capture()
+        }
+        return screen
+    }
+
+    func waitUntilGone(_ text: String, _ what: String, seconds: Double = 20) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var screen = capture()
+        while screen.contains(text) {
+            guard Date() < deadline else {
+                XCTFail("timed out waiting for \(what); the pane:\n\(screen)")
+                throw CancellationError()
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+            screen = capture()
+        }
+        return screen
+    }
+
+    /// Runs tmux through posix_spawn and waitpid (Foundation's Process can miss the exit of a
+    /// client whose server daemonises), its output to `output` or /dev/null.
+    @discardableResult
+    static func tmux(_ arguments: [String], output: String = "/dev/null") -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = (["tmux"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid = pid_t()
+        guard posix_spawnp(&pid, "tmux", &actions, nil, argv, environ) == 0 else { return -1 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+    }
+}
