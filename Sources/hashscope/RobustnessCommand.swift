@@ -20,7 +20,10 @@ struct RobustnessCommand: ParsableCommand {
             drawn with braille characters when stdout is a terminal; --json gives
             {"transform", "protocol", "bits", "points": [{"strength", "map", "p_at_10"}]};
             --csv gives the header strength,map,p_at_10 and one row per strength.
-            (A --sheet contact-sheet figure is not available yet.)
+            --sheet OUT.jpg draws the figure of the CBAM+LSH paper for one query (the first of
+            the protocol's queries, or --sheet-query ID): a row per strength with the bent
+            query, its attention heatmap when the model has one, and its top 8 neighbours in
+            the database, each framed green or red for right or wrong class.
 
             Exit status: 0 printed; 1 printed, but some images were unreadable and left out
             (each named on stderr); 2 bad input (a bad transform, an unknown protocol, a
@@ -57,6 +60,12 @@ struct RobustnessCommand: ParsableCommand {
     @Flag(help: "Print CSV instead of a table.")
     var csv = false
 
+    @Option(help: ArgumentHelp("Also write a JPEG figure: one row per strength for one query.", valueName: "file"))
+    var sheet: String?
+
+    @Option(name: .customLong("sheet-query"), help: ArgumentHelp("The gallery id of the sheet's query (default: the first query).", valueName: "id"))
+    var sheetQuery: String?
+
     struct Point {
         let strength: Double
         let map: Double
@@ -70,6 +79,7 @@ struct RobustnessCommand: ParsableCommand {
             guard threads >= 1 else { throw InputError("--threads must be at least 1 (got \(threads))") }
             guard !(json && csv) else { throw InputError("--json and --csv cannot be given together") }
             if let queries, queries < 1 { throw InputError("--queries must be at least 1 (got \(queries))") }
+            if let sheet { try TrainingSession.checkOutput(sheet) }
             sweep = try AugmentationSweep(parsing: transform)
             setenv("HASHSCOPE_THREADS", String(threads), 1)
             loaded = try LoadedModel(path: model)
@@ -101,6 +111,13 @@ struct RobustnessCommand: ParsableCommand {
         let cutoffs10 = cutoffs.contains(10) ? cutoffs : (cutoffs + [10]).sorted()
         let at10 = cutoffs10.firstIndex(of: 10)!
 
+        let sheetItem: Int?
+        do { sheetItem = try sheet == nil ? nil : figureQuery(data: data, queries: queryIndices) } catch {
+            Diagnostics.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+        var figureRows: [RGBImage] = []
+
         var points: [Point] = []
         let specs = sweep.specs()
         for (strength, spec) in zip(sweep.strengths, specs) {
@@ -127,6 +144,22 @@ struct RobustnessCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             points.append(Point(strength: strength, map: metrics.meanAveragePrecision, pAt10: metrics.precisionAt[at10]))
+            if let sheetItem {
+                do {
+                    figureRows.append(try figureRow(item: sheetItem, spec: spec, label: "\(sweep.operation.rawValue) \(AugmentationNumber.format(strength))",
+                                                    loaded: loaded, data: data, database: database, databaseIndices: databaseIndices))
+                } catch {
+                    Diagnostics.error(error.localizedDescription)
+                    throw ExitCode(2)
+                }
+            }
+        }
+        if let sheet, !figureRows.isEmpty {
+            do { try AtomicFileWriter.write(try JPEGEncoder.encode(SheetStack.vertical(figureRows)), to: sheet) } catch {
+                Diagnostics.error("\(sheet): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+            Diagnostics.error("wrote \(sheet)")
         }
 
         for item in skipped { Diagnostics.error("skipped \(item)") }
@@ -157,6 +190,39 @@ struct RobustnessCommand: ParsableCommand {
         }
         fflush(nil)
         if !skipped.isEmpty { throw ExitCode(1) }
+    }
+
+    /// The gallery position of the figure's query: --sheet-query, or the first query.
+    private func figureQuery(data: ProtocolData, queries: [Int]) throws -> Int {
+        guard let sheetQuery else { return queries[0] }
+        guard let i = data.gallery.items.firstIndex(where: { $0.id == sheetQuery }) else {
+            throw InputError("--sheet-query \(sheetQuery): no such item in \(dataset)")
+        }
+        return i
+    }
+
+    /// One row of the figure: the query bent by `spec`, its heatmap, its top 8 in the database.
+    private func figureRow(item: Int, spec: AugmentationSpec, label: String, loaded: LoadedModel, data: ProtocolData,
+                           database: BinaryCodes, databaseIndices: [Int]) throws -> RGBImage {
+        let network = loaded.network
+        let bent = try spec.apply(to: data.gallery.image(at: item))
+        let encoded = network.encodeWithAttention(bent, preprocessor: loaded.preprocessor, attention: network.hasAttention)
+        let code = network.activation == .sigmoid ? BinaryCodes.fromSigmoid(encoded.codes, bits: network.bits)
+            : BinaryCodes.fromSigns(encoded.codes, bits: network.bits)
+        let items = data.gallery.items, names = data.classNames
+        func text(_ labels: [Int]) -> String { labels.map { $0 < names.count ? names[$0] : String($0) }.joined(separator: "+") }
+        let queryLabels = Set(items[item].labels)
+        let found = BinaryFlatIndex(codes: database).search(code, k: min(9, database.count), threads: 1).neighbours(ofQuery: 0)
+            .filter { databaseIndices[$0.index] != item }.prefix(8)
+        let results = try found.enumerated().map { rank, n in
+            let i = databaseIndices[n.index]
+            return SheetResult(image: try data.gallery.image(at: i), rank: rank + 1, distance: n.distance, label: text(items[i].labels),
+                               isRelevant: !queryLabels.isDisjoint(with: items[i].labels))
+        }
+        let right = results.filter(\.isRelevant).count
+        return ContactSheet(query: bent, queryCaption: [label, text(items[item].labels)],
+                            heatmap: encoded.map.map { Heatmap.overlay($0, on: bent) }, results: results,
+                            title: "\(label): \(right) of \(results.count) right").render()
     }
 
     /// The database codes as eval caches them (same key, same files), encoding on a miss.

@@ -61,6 +61,23 @@ final class RobustnessCommandTests: XCTestCase {
         XCTAssertFalse(result.stdout.unicodeScalars.contains { (0x2800...0x28FF).contains($0.value) }, "no plot through a pipe")
     }
 
+    func testSheetHasOneRowPerStrength() throws {
+        let (scratch, gallery, model) = try fixture()
+        let one = scratch.path + "/robust-1.jpg", three = scratch.path + "/robust-3.jpg"
+        for (path, transform) in [(one, "rotate:0:0:30"), (three, "rotate:0:60:30")] {
+            let result = try run(["robustness", "--model", model, "--dataset", gallery, "--protocol", "cifar10-full",
+                                  "--transform", transform, "--sheet", path, "--json"], scratch)
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        let single = try ImageDecoder.decode(file: one), triple = try ImageDecoder.decode(file: three)
+        XCTAssertEqual(triple.width, single.width)
+        XCTAssertEqual(triple.height, 3 * single.height + 2 * 8, "three rows of the one-row figure, 8 pixels apart")
+        let missing = try run(["robustness", "--model", model, "--dataset", gallery, "--protocol", "cifar10-full",
+                               "--transform", "rotate:0:60:30", "--sheet", scratch.path + "/r.jpg", "--sheet-query", "nope"], scratch)
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.contains("--sheet-query nope"), missing.stderr)
+    }
+
     func testBadInputExitsTwoWithOneLine() throws {
         let (scratch, gallery, model) = try fixture()
         let cases: [([String], String)] = [
