@@ -209,18 +209,17 @@ struct RobustnessCommand: ParsableCommand {
         let encoded = network.encodeWithAttention(bent, preprocessor: loaded.preprocessor, attention: network.hasAttention)
         let code = network.activation == .sigmoid ? BinaryCodes.fromSigmoid(encoded.codes, bits: network.bits)
             : BinaryCodes.fromSigns(encoded.codes, bits: network.bits)
-        let items = data.gallery.items, names = data.classNames
-        func text(_ labels: [Int]) -> String { labels.map { $0 < names.count ? names[$0] : String($0) }.joined(separator: "+") }
+        let gallery = data.gallery, items = gallery.items
         let queryLabels = Set(items[item].labels)
         let found = BinaryFlatIndex(codes: database).search(code, k: min(9, database.count), threads: 1).neighbours(ofQuery: 0)
             .filter { databaseIndices[$0.index] != item }.prefix(8)
         let results = try found.enumerated().map { rank, n in
             let i = databaseIndices[n.index]
-            return SheetResult(image: try data.gallery.image(at: i), rank: rank + 1, distance: n.distance, label: text(items[i].labels),
+            return SheetResult(image: try data.gallery.image(at: i), rank: rank + 1, distance: n.distance, label: gallery.labelText(items[i].labels),
                                isRelevant: !queryLabels.isDisjoint(with: items[i].labels))
         }
         let right = results.filter(\.isRelevant).count
-        return ContactSheet(query: bent, queryCaption: [label, text(items[item].labels)],
+        return ContactSheet(query: bent, queryCaption: [label, gallery.labelText(items[item].labels)],
                             heatmap: encoded.map.map { Heatmap.overlay($0, on: bent) }, results: results,
                             title: "\(label): \(right) of \(results.count) right").render()
     }

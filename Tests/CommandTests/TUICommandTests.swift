@@ -112,23 +112,17 @@ struct Tmux {
 
     /// The pane once it contains `text` (polled for up to `seconds`); fails with the pane otherwise.
     func wait(for text: String, _ what: String, seconds: Double = 60) throws -> String {
-        let deadline = Date().addingTimeInterval(seconds)
-        var screen = capture()
-        while !screen.contains(text) {
-            guard Date() < deadline else {
-                XCTFail("timed out waiting for \(what) (\"\(text)\"); the pane:\n\(screen)")
-                throw CancellationError()
-            }
-            Thread.sleep(forTimeInterval: 0.1)
-            screen = capture()
-        }
-        return screen
+        try wait(what, seconds: seconds) { $0.contains(text) }
     }
 
     func waitUntilGone(_ text: String, _ what: String, seconds: Double = 20) throws -> String {
+        try wait(what, seconds: seconds) { !$0.contains(text) }
+    }
+
+    private func wait(_ what: String, seconds: Double, until done: (String) -> Bool) throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         var screen = capture()
-        while screen.contains(text) {
+        while !done(screen) {
             guard Date() < deadline else {
                 XCTFail("timed out waiting for \(what); the pane:\n\(screen)")
                 throw CancellationError()

@@ -71,6 +71,11 @@ extension Gallery {
         return counts
     }
 
+    /// Labels as people read them: "cat", "cat+dog" for several, "-" for none.
+    public func labelText(_ labels: [Int]) -> String {
+        labels.isEmpty ? "-" : labels.map { $0 < classNames.count ? classNames[$0] : String($0) }.joined(separator: "+")
+    }
+
     public func splitCounts() -> [Split: Int] {
         var counts: [Split: Int] = [:]
         for item in items { counts[item.split, default: 0] += 1 }

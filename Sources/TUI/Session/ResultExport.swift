@@ -21,11 +21,11 @@ public enum ResultExport {
     }
 
     static func sheet(_ result: QueryResult, workspace: Workspace) -> ContactSheet {
-        let items = workspace.gallery.items, names = workspace.gallery.classNames
+        let gallery = workspace.gallery, items = gallery.items
         let blank = RGBImage(width: 32, height: 32, color: .white)
         let results = result.neighbours.enumerated().map { rank, n in
             SheetResult(image: (try? workspace.gallery.image(at: n.item)) ?? blank, rank: rank + 1, distance: n.distance,
-                        label: labelText(items[n.item].labels, names), isRelevant: n.relevant ?? false)
+                        label: gallery.labelText(items[n.item].labels), isRelevant: n.relevant ?? false)
         }
         let precision = result.precision.map { String(format: ", P@%d = %.2f", result.request.top, $0) } ?? ""
         return ContactSheet(query: result.augmented, queryCaption: ["query", queryLabel(result, workspace) ?? "file"],
@@ -35,7 +35,7 @@ public enum ResultExport {
     }
 
     static func json(_ result: QueryResult, workspace: Workspace) -> String {
-        let items = workspace.gallery.items, names = workspace.gallery.classNames
+        let gallery = workspace.gallery, items = gallery.items
         var query: [String: Any] = ["label": queryLabel(result, workspace) ?? NSNull(),
                                     "augment": result.request.augmentation.isIdentity ? NSNull() : result.request.augmentation.description]
         switch result.request.source {
@@ -47,7 +47,7 @@ public enum ResultExport {
             "database": workspace.codes.count, "top": result.request.top, "mode": result.request.mode.description,
             "precision": result.precision ?? NSNull(), "average_precision": result.averagePrecision ?? NSNull(),
             "results": result.neighbours.enumerated().map { rank, n -> [String: Any] in
-                ["rank": rank + 1, "id": items[n.item].id, "label": labelText(items[n.item].labels, names), "distance": n.distance,
+                ["rank": rank + 1, "id": items[n.item].id, "label": gallery.labelText(items[n.item].labels), "distance": n.distance,
                  "relevant": n.relevant ?? NSNull()]
             },
         ]
@@ -57,10 +57,6 @@ public enum ResultExport {
     }
 
     private static func queryLabel(_ result: QueryResult, _ workspace: Workspace) -> String? {
-        result.queryLabels.map { labelText($0, workspace.gallery.classNames) }
-    }
-
-    static func labelText(_ labels: [Int], _ names: [String]) -> String {
-        labels.isEmpty ? "-" : labels.map { $0 < names.count ? names[$0] : String($0) }.joined(separator: "+")
+        result.queryLabels.map(workspace.gallery.labelText)
     }
 }
