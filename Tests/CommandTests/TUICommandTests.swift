@@ -45,7 +45,10 @@ final class TUICommandTests: XCTestCase {
                   + "\(CommandRunner.executable.path) tui --model \(model) --gallery \(tiny.gallery) --save-dir \(tiny.scratch.path)")
         tmux.send(key: "Enter")
 
-        var screen = try tmux.wait(for: "Top 12 of 50", "the first results")
+        // The status line is written last: once it shows P@12 and no work is pending, the frame is whole.
+        func settled(_ screen: String) -> Bool { screen.contains("P@12 ") && !screen.contains("working...") }
+        var screen = try tmux.wait("the first results", until: settled)
+        XCTAssertTrue(screen.contains("Top 12 of 50"), screen)
         XCTAssertTrue(screen.contains("+1 d") || screen.contains("x1 d"), "rank 1 with its distance:\n\(screen)")
         XCTAssertTrue(screen.contains("class"), "labels shown:\n\(screen)")
         XCTAssertTrue(screen.contains("P@12 "), "precision shown:\n\(screen)")
@@ -65,12 +68,12 @@ final class TUICommandTests: XCTestCase {
         screen = try tmux.waitUntilGone("any key closes this help", "help closed")
 
         tmux.resize(columns: 80, rows: 24)
-        screen = try tmux.wait(for: "Top 12 of 50", "the results at 80 x 24")
+        screen = try tmux.wait("the results at 80 x 24") { settled($0) && $0.contains("Top 12 of 50") && !$0.contains("? help ") }
         XCTAssertEqual(screen.split(separator: "\n", omittingEmptySubsequences: false).count >= 24, true)
         tmux.resize(columns: 60, rows: 20)
         screen = try tmux.wait(for: "needs a terminal of at least 80 x 24", "the size warning")
         for (c, r) in [(100, 30), (70, 22), (120, 40), (90, 26), (120, 40)] { tmux.resize(columns: c, rows: r) }
-        screen = try tmux.wait(for: "Top 12 of 50", "the results after a storm of resizes")
+        screen = try tmux.wait("the results after a storm of resizes") { settled($0) && $0.contains("? help ") }
         XCTAssertFalse(screen.contains("needs a terminal"), screen)
 
         tmux.send(literal: "q")
@@ -119,7 +122,7 @@ struct Tmux {
         try wait(what, seconds: seconds) { !$0.contains(text) }
     }
 
-    private func wait(_ what: String, seconds: Double, until done: (String) -> Bool) throws -> String {
+    func wait(_ what: String, seconds: Double = 60, until done: (String) -> Bool) throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         var screen = capture()
         while !done(screen) {
