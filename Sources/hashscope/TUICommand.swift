@@ -28,6 +28,9 @@ struct TUICommand: ParsableCommand {
     @Option(help: ArgumentHelp("A gallery, as KIND:PATH; repeatable.", valueName: "spec"))
     var gallery: [String] = []
 
+    @Option(help: ArgumentHelp("An index file of the gallery's codes made with the model (one --model and one --gallery).", valueName: "file"))
+    var index: String?
+
     @Option(name: .customLong("save-dir"), help: ArgumentHelp("Where `w` writes contact sheets and JSON.", valueName: "dir"))
     var saveDirectory: String = "."
 
@@ -53,7 +56,10 @@ struct TUICommand: ParsableCommand {
             }
             galleries = [demo]
         }
-        let choices = galleries.flatMap { g in models.map { WorkspaceChoice(modelPath: $0, gallerySpec: g) } }
+        guard index == nil || (models.count == 1 && galleries.count == 1) else {
+            throw ValidationError("--index needs exactly one model and one gallery")
+        }
+        let choices = galleries.flatMap { g in models.map { WorkspaceChoice(modelPath: $0, gallerySpec: g, indexPath: index) } }
         do {
             try ExplorerApp.run(choices: choices, cacheFolder: noCache ? nil : CodeCache.defaultFolder,
                                 saveFolder: saveDirectory, threads: threads)

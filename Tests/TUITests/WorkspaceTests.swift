@@ -99,6 +99,29 @@ final class WorkspaceTests: XCTestCase {
         XCTAssertEqual(second, [stem + "-2.jpg", stem + "-2.json"])
     }
 
+    func testIndexBuildFeedsTheWorkspaceAndAForeignIndexIsRefused() throws {
+        let tiny = try TrainedTinyModel.get()
+        let path = tiny.scratch.path + "/tiny-\(UUID().uuidString.prefix(6)).hsix"
+        let build = try tiny.run(["index", "build", "--model", tiny.model, "--gallery", tiny.gallery, "--out", path])
+        XCTAssertEqual(build.status, 0, build.stderr)
+        XCTAssertTrue(build.stdout.contains("50 codes of 16 bits"), build.stdout)
+        let encoded = try open()
+        let indexed = try Workspace.open(modelPath: tiny.model, gallerySpec: tiny.gallery, indexPath: path, cacheFolder: nil, threads: 1)
+        XCTAssertEqual(indexed.codeItems, encoded.codeItems)
+        XCTAssertEqual(indexed.codes.packedBytes(), encoded.codes.packedBytes())
+        let request = QueryRequest(source: .item(2), top: 6)
+        XCTAssertEqual(try indexed.search(request).neighbours, try encoded.search(request).neighbours)
+
+        let foreign = tiny.scratch.path + "/foreign-\(UUID().uuidString.prefix(6)).hsix"
+        let file = try IndexFile.read(path)
+        try IndexFile.write(HashIndex(codes: file.codes, labels: file.labels, itemIDs: file.itemIDs,
+                                      metadata: .init(modelFingerprint: String(repeating: "0", count: 64), gallery: tiny.gallery)), to: foreign)
+        XCTAssertThrowsError(try Workspace.open(modelPath: tiny.model, gallerySpec: tiny.gallery, indexPath: foreign, cacheFolder: nil,
+                                                threads: 1)) { error in
+            XCTAssertTrue(error.localizedDescription.contains("not made by"), error.localizedDescription)
+        }
+    }
+
     func testHeadlessExplorerDrivesTheRealWorkspace() throws {
         let tiny = try TrainedTinyModel.get()
         let explorer = HeadlessExplorer(choices: [WorkspaceChoice(modelPath: tiny.model, gallerySpec: tiny.gallery)], columns: 100,

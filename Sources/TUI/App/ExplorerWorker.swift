@@ -26,7 +26,8 @@ public final class ExplorerWorker: @unchecked Sendable {
         switch effect {
         case .openWorkspace(let choice, let what):
             do {
-                let opened = try Workspace.open(modelPath: what.modelPath, gallerySpec: what.gallerySpec, cacheFolder: cacheFolder,
+                let opened = try Workspace.open(modelPath: what.modelPath, gallerySpec: what.gallerySpec, indexPath: what.indexPath,
+                                                cacheFolder: cacheFolder,
                                                 threads: threads, progress: { post(.workspaceProgress(choice: choice, done: $0, total: $1)) })
                 workspace = opened
                 openedChoice = choice

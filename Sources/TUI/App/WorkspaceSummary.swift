@@ -40,9 +40,12 @@ public struct WorkspaceSummary: Hashable, Sendable {
 public struct WorkspaceChoice: Hashable, Sendable {
     public var modelPath: String
     public var gallerySpec: String
+    /// An index file with the gallery's codes by this model, instead of encoding it.
+    public var indexPath: String?
 
-    public init(modelPath: String, gallerySpec: String) {
+    public init(modelPath: String, gallerySpec: String, indexPath: String? = nil) {
         self.modelPath = modelPath
         self.gallerySpec = gallerySpec
+        self.indexPath = indexPath
     }
 }

@@ -45,14 +45,19 @@ public final class Workspace: @unchecked Sendable {
         flat = BinaryFlatIndex(codes: codes)
     }
 
-    /// Opens `modelPath` and `gallerySpec` and gets the gallery's codes, from `cacheFolder` when
-    /// they are there. `progress(done, total)` reports encoding.
-    public static func open(modelPath: String, gallerySpec: String, cacheFolder: String?, threads: Int,
+    /// Opens `modelPath` and `gallerySpec` and gets the gallery's codes: from `indexPath` (an
+    /// index file `hashscope index` or `search` wrote with this model), else from `cacheFolder`
+    /// when they are there, else encoded. `progress(done, total)` reports encoding.
+    public static func open(modelPath: String, gallerySpec: String, indexPath: String? = nil, cacheFolder: String?, threads: Int,
                             note: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws(SessionError) -> Workspace {
         let model = try LoadedModel(path: modelPath)
         let gallery: any Gallery
         do { gallery = try GalleryOpener.open(gallerySpec) } catch { throw SessionError(error.localizedDescription) }
         guard gallery.count > 0 else { throw SessionError("\(gallerySpec): the gallery is empty") }
+        if let indexPath {
+            let (codes, items) = try indexedCodes(indexPath, model: model, gallery: gallery)
+            return Workspace(model: model, gallery: gallery, gallerySpec: gallerySpec, codes: codes, codeItems: items, fromCache: true)
+        }
         let encoded: (codes: BinaryCodes, indices: [Int], cached: Bool)
         do {
             encoded = try GalleryCodes.load(network: model.network, fingerprint: model.fingerprint, preprocessor: model.preprocessor,
@@ -63,6 +68,30 @@ public final class Workspace: @unchecked Sendable {
     }
 
     public var bits: Int { model.network.bits }
+
+    /// An index file's codes, in the gallery's terms: refused when another model made them (the
+    /// fingerprint) or when its items are not this gallery's.
+    private static func indexedCodes(_ path: String, model: LoadedModel, gallery: any Gallery) throws(SessionError) -> (BinaryCodes, [Int]) {
+        let index: HashIndex
+        do { index = try CodeFileLoader.load(path).index } catch { throw SessionError(error.localizedDescription) }
+        guard index.codes.bits == model.network.bits else {
+            throw SessionError("\(path): \(index.codes.bits)-bit codes, but \(model.path) makes \(model.network.bits)-bit codes")
+        }
+        guard index.metadata.modelFingerprint == model.fingerprint else {
+            throw SessionError("\(path): its codes were not made by \(model.path) (fingerprints differ)")
+        }
+        let position = Dictionary(gallery.items.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var items: [Int] = []
+        items.reserveCapacity(index.itemIDs.count)
+        for id in index.itemIDs {
+            guard let i = position[id] else { throw SessionError("\(path): item '\(id)' is not in \(gallery.spec.description)") }
+            items.append(i)
+        }
+        guard !items.isEmpty, items.count == index.codes.count else {
+            throw SessionError("\(path): no item ids to match with \(gallery.spec.description)")
+        }
+        return (index.codes, items)
+    }
 
     /// The image a request starts from, before augmentation.
     public func image(for source: QueryRequest.Source) throws(SessionError) -> RGBImage {

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Networks
+import Retrieval
+import TUI
+
+struct IndexBuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Encode a gallery with a model into an index file.",
+        discussion: """
+            Encodes every readable item of the gallery and writes a hashscope index file
+            (codes, labels, item ids, class names, the model's fingerprint and the gallery
+            spec; checksummed, written atomically), which `search --index` and `tui --index`
+            open without encoding again. --faiss FILE also writes the codes as a faiss
+            IndexBinaryFlat file (IBxF; codes of a multiple of 8 bits).
+
+            Exit status: 0 written; 1 written, but some images were unreadable and left out
+            (named on stderr); 2 bad input.
+            """)
+
+    @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
+    var model: String
+
+    @Option(help: ArgumentHelp("The gallery, as KIND:PATH.", valueName: "spec"))
+    var gallery: String
+
+    @Option(help: ArgumentHelp("The index file to write.", valueName: "file"))
+    var out: String
+
+    @Option(help: ArgumentHelp("Also write the codes as a faiss IndexBinaryFlat file.", valueName: "file"))
+    var faiss: String?
+
+    @Option(help: "Threads for encoding.")
+    var threads: Int = 2
+
+    func run() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        MemoryTuning.keepFreedMemoryForReuse()
+        setenv("HASHSCOPE_THREADS", String(threads), 1)
+        let loaded: LoadedModel, opened: any Gallery
+        do {
+            try TrainingSession.checkOutput(out)
+            if let faiss { try TrainingSession.checkOutput(faiss) }
+            loaded = try LoadedModel(path: model)
+            opened = try GalleryOpener.open(gallery)
+        } catch {
+            Diagnostics.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+        if let faiss, loaded.network.bits % 8 != 0 {
+            Diagnostics.error("\(faiss): \(loaded.network.bits)-bit codes cannot be written for faiss (it needs a multiple of 8 bits)")
+            throw ExitCode(2)
+        }
+        var skipped = 0
+        let progress = Diagnostics.progressLine(label: "encoding")
+        let encoded: (codes: BinaryCodes, indices: [Int], cached: Bool)
+        do {
+            encoded = try GalleryCodes.load(network: loaded.network, fingerprint: loaded.fingerprint, preprocessor: loaded.preprocessor,
+                                            gallery: opened, cacheFolder: nil, threads: threads,
+                                            note: { Diagnostics.error($0); skipped += 1 }, progress: progress)
+        } catch {
+            if progress != nil { Diagnostics.endProgressLine() }
+            Diagnostics.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+        if progress != nil { Diagnostics.endProgressLine() }
+        let items = opened.items
+        let index = HashIndex(codes: encoded.codes, labels: encoded.indices.map { items[$0].labels },
+                              itemIDs: encoded.indices.map { items[$0].id },
+                              metadata: .init(modelFingerprint: loaded.fingerprint, gallery: gallery, classNames: opened.classNames,
+                                              multiLabel: opened.isMultiLabel, source: "hashscope index build --model \(model)"))
+        do {
+            try IndexFile.write(index, to: out)
+            if let faiss { try FaissBinaryFlatFile.write(encoded.codes, to: faiss) }
+        } catch {
+            Diagnostics.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+        print("wrote \(out): \(encoded.codes.count) codes of \(loaded.network.bits) bits" + (faiss.map { " (and \($0))" } ?? ""))
+        fflush(nil)
+        if skipped > 0 { throw ExitCode(1) }
+    }
+}
