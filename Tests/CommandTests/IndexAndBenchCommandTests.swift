@@ -70,4 +70,20 @@ final class IndexAndBenchCommandTests: XCTestCase {
         XCTAssertEqual(zeroK.status, 2)
         XCTAssertTrue(zeroK.stderr.contains("--k must be positive"), zeroK.stderr)
     }
+
+    func testBenchTUIReportsKeyLatency() throws {
+        let tiny = try TrainedTinyModel.get()
+        let result = try tiny.run(["bench", "tui", "--model", tiny.model, "--gallery", tiny.gallery, "--keys", "20", "--warmup", "2",
+                                   "--columns", "100", "--rows", "30", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], result.stdout)
+        let p50 = try XCTUnwrap(report["p50_ms"] as? Double), p95 = try XCTUnwrap(report["p95_ms"] as? Double)
+        XCTAssertGreaterThan(p50, 0)
+        XCTAssertGreaterThanOrEqual(p95, p50)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(report["max_ms"] as? Double), p95)
+        XCTAssertEqual(report["keys"] as? Int, 20)
+        XCTAssertEqual(report["database"] as? Int, 50)
+        let small = try tiny.run(["bench", "tui", "--model", tiny.model, "--gallery", tiny.gallery, "--columns", "60"])
+        XCTAssertEqual(small.status, 2, "below 80 x 24 is a usage error")
+    }
 }
