@@ -9,8 +9,10 @@ struct DataPackCommand: ParsableCommand {
         abstract: "Pack part of a gallery into one CIFAR-10 binary batch file.",
         discussion: """
             Takes the first --per-class items of each class (in the gallery's order, from --split),
-            resizes each to 32x32 (area averaging down, bilinear up) and writes them, grouped by
-            class, as OUT/test_batch.bin in CIFAR-10's binary layout (one label byte, then 1024
+            resizes each to 32x32 (area averaging down, bilinear up) and writes them with the
+            classes interleaved (the first of each class, then the second of each, ...; like
+            CIFAR-10's own shuffled batches, so no class always comes first among equal
+            Hamming distances) as OUT/test_batch.bin in CIFAR-10's binary layout (one label byte, then 1024
             red, 1024 green and 1024 blue bytes per image), which `cifar10:OUT` opens. Class
             names other than CIFAR-10's go to OUT/batches.meta.txt. Single-label galleries only;
             at most 256 classes. The file is written atomically. This is how the TUI's embedded
@@ -58,18 +60,17 @@ struct DataPackCommand: ParsableCommand {
         }
         var bytes: [UInt8] = []
         var failed = 0
-        for (label, items) in chosen.enumerated() {
-            for i in items {
-                let image: RGBImage
-                do { image = try opened.image(at: i) } catch {
-                    Diagnostics.error(error.localizedDescription)
-                    failed += 1
-                    continue
-                }
-                let small = image.width == 32 && image.height == 32 ? image : image.resized(width: 32, height: 32)
-                bytes.append(UInt8(label))
-                for channel in 0..<3 { bytes += stride(from: channel, to: small.pixels.count, by: 3).map { small.pixels[$0] } }
+        let interleaved = (0..<perClass).flatMap { k in chosen.indices.compactMap { c in k < chosen[c].count ? (c, chosen[c][k]) : nil } }
+        for (label, i) in interleaved {
+            let image: RGBImage
+            do { image = try opened.image(at: i) } catch {
+                Diagnostics.error(error.localizedDescription)
+                failed += 1
+                continue
             }
+            let small = image.width == 32 && image.height == 32 ? image : image.resized(width: 32, height: 32)
+            bytes.append(UInt8(label))
+            for channel in 0..<3 { bytes += stride(from: channel, to: small.pixels.count, by: 3).map { small.pixels[$0] } }
         }
         let count = bytes.count / 3073
         guard count > 0 else {

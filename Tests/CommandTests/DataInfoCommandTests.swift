@@ -92,4 +92,22 @@ final class DataInfoCommandTests: XCTestCase {
             XCTAssertTrue(result.stdout.contains("  \(name)"), name)
         }
     }
+
+    func testPackWritesInterleavedClassesThatCIFAR10Opens() throws {
+        let scratch = try ScratchDirectory()
+        let gallery = try TinyGallery.make(in: scratch)
+        let out = scratch.path + "/packed"
+        let pack = try CommandRunner.run(["data", "pack", gallery, "--split", "train", "--per-class", "2", "--out", out])
+        XCTAssertEqual(pack.status, 0, pack.stderr)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: out + "/test_batch.bin")))
+        XCTAssertEqual(bytes.count, 20 * 3073)
+        XCTAssertEqual((0..<20).map { bytes[$0 * 3073] }, (0..<20).map { UInt8($0 % 10) }, "classes interleaved")
+        let info = try CommandRunner.run(["data", "info", "cifar10:" + out, "--json", "--check"])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertTrue(info.stdout.contains("\"count\" : 20,"), info.stdout)
+        // The tiny gallery's class names are not CIFAR-10's: they go to batches.meta.txt.
+        XCTAssertEqual(try String(contentsOfFile: out + "/batches.meta.txt", encoding: .utf8).split(separator: "\n").first, "class0")
+        let bad = try CommandRunner.run(["data", "pack", gallery, "--split", "nope", "--per-class", "2", "--out", out])
+        XCTAssertEqual(bad.status, 2)
+    }
 }
