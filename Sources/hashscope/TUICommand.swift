@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Retrieval
 import TUI
 
 struct TUICommand: ParsableCommand {
@@ -59,7 +60,9 @@ struct TUICommand: ParsableCommand {
         guard index == nil || (models.count == 1 && galleries.count == 1) else {
             throw ValidationError("--index needs exactly one model and one gallery")
         }
-        let choices = galleries.flatMap { g in models.map { WorkspaceChoice(modelPath: $0, gallerySpec: g, indexPath: index) } }
+        let choices = galleries.flatMap { g in
+            models.map { WorkspaceChoice(modelPath: $0, gallerySpec: g, indexPath: index ?? assets?.demoIndex(model: $0, gallery: g)) }
+        }
         do {
             try ExplorerApp.run(choices: choices, cacheFolder: noCache ? nil : CodeCache.defaultFolder,
                                 saveFolder: saveDirectory, threads: threads)
@@ -94,6 +97,17 @@ struct EmbeddedAssets {
         return names.filter { $0.hasSuffix(".safetensors") }
             .sorted { ($0.hasPrefix("cifar10-scratch") ? 0 : 1, $0) < ($1.hasPrefix("cifar10-scratch") ? 0 : 1, $1) }
             .map { folder + "/models/" + $0 }
+    }
+
+    /// The demo gallery's shipped codes under `model` (scripts/make-demo-gallery), when `gallery`
+    /// is the demo and the index was made by exactly these weights; nil otherwise (then the
+    /// gallery is encoded, or its cached codes used).
+    func demoIndex(model: String, gallery: String) -> String? {
+        guard gallery == demoGallery else { return nil }
+        let path = folder + "/demo-cifar10/" + URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent + ".hsix"
+        guard FileManager.default.fileExists(atPath: path), let index = try? IndexFile.read(path),
+              let loaded = try? LoadedModel(path: model), index.metadata.modelFingerprint == loaded.fingerprint else { return nil }
+        return path
     }
 
     var demoGallery: String? {
