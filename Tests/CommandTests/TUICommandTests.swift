@@ -29,6 +29,15 @@ final class TUICommandTests: XCTestCase {
         XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "one line: \(result.stderr)")
     }
 
+    func testNoArgumentsIsTheTUIOnTheEmbeddedDefault() throws {
+        // Without a terminal it stops at the terminal check, after finding the embedded model.
+        let result = try CommandRunner.run([])
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertTrue(result.stderr.contains("needs a terminal"), result.stderr)
+        let help = try CommandRunner.run(["--help"])
+        XCTAssertTrue(help.stdout.contains("tui (default)"), help.stdout)
+    }
+
     func testSessionInTmux256Colours() throws {
         try runSession(term: "tmux-256color")
     }
