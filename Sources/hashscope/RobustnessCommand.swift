@@ -132,8 +132,7 @@ struct RobustnessCommand: ParsableCommand {
                 Diagnostics.error("\(data.spec): no readable query images under \(data.split.name)")
                 throw ExitCode(2)
             }
-            let codes = network.activation == .sigmoid ? BinaryCodes.fromSigmoid(result.values, bits: network.bits)
-                : BinaryCodes.fromSigns(result.values, bits: network.bits)
+            let codes = network.binaryCodes(result.values)
             let metrics: RetrievalMetrics
             do {
                 let relevance = try Relevance(query: data.labelSet(result.indices), database: data.labelSet(databaseIndices))
@@ -207,8 +206,7 @@ struct RobustnessCommand: ParsableCommand {
         let network = loaded.network
         let bent = try spec.apply(to: data.gallery.image(at: item))
         let encoded = network.encodeWithAttention(bent, preprocessor: loaded.preprocessor, attention: network.hasAttention)
-        let code = network.activation == .sigmoid ? BinaryCodes.fromSigmoid(encoded.codes, bits: network.bits)
-            : BinaryCodes.fromSigns(encoded.codes, bits: network.bits)
+        let code = network.binaryCodes(encoded.codes)
         let gallery = data.gallery, items = gallery.items
         let queryLabels = Set(items[item].labels)
         let found = BinaryFlatIndex(codes: database).search(code, k: min(9, database.count), threads: 1).neighbours(ofQuery: 0)
@@ -246,8 +244,7 @@ struct RobustnessCommand: ParsableCommand {
         guard !result.indices.isEmpty else {
             throw InputError("\(data.spec): no readable database images under \(data.split.name)")
         }
-        let binary = network.activation == .sigmoid ? BinaryCodes.fromSigmoid(result.values, bits: network.bits)
-            : BinaryCodes.fromSigns(result.values, bits: network.bits)
+        let binary = network.binaryCodes(result.values)
         if let cache, let path, result.skipped.isEmpty,
            let problem = cache.write(binary, indices: result.indices, to: path, fingerprint: fingerprint, data: data) {
             Diagnostics.error("codes not cached: \(problem)")

@@ -193,15 +193,11 @@ struct SearchPlan {
 
     func run(threads: Int, cache: String?, note: (String) -> Void, progress: ((Int, Int) -> Void)?) throws -> SearchOutcome {
         let network = loaded.network
-        func binary(_ values: [Float]) -> BinaryCodes {
-            network.activation == .sigmoid ? BinaryCodes.fromSigmoid(values, bits: network.bits)
-                : BinaryCodes.fromSigns(values, bits: network.bits)
-        }
         let image = query
         let encodedQuery = NetworkEncoder.encode(network, indices: [0], preprocessor: loaded.preprocessor, threads: 1,
                                                  load: { _ in image })
         guard encodedQuery.indices == [0] else { throw InputError("\(queryName): the query could not be encoded") }
-        let queryCode = binary(encodedQuery.values)
+        let queryCode = network.binaryCodes(encodedQuery.values)
 
         // The database: codes, their labels, ids and gallery positions (nil when the gallery lacks the id).
         let codes: BinaryCodes, labels: [[Int]], ids: [String], classNames: [String], cached: Bool

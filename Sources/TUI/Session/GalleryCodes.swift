@@ -26,8 +26,7 @@ public enum GalleryCodes {
                                            load: { try gallery.image(at: $0) }, progress: { progress?($0, $1) })
         for item in result.skipped { note("skipped \(item)") }
         guard !result.indices.isEmpty else { throw SessionError("\(gallery.spec.description): no readable images") }
-        let codes = network.activation == .sigmoid ? BinaryCodes.fromSigmoid(result.values, bits: network.bits)
-            : BinaryCodes.fromSigns(result.values, bits: network.bits)
+        let codes = network.binaryCodes(result.values)
         if let path, let folder = cacheFolder, result.skipped.isEmpty {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

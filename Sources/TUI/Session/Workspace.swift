@@ -112,8 +112,7 @@ public final class Workspace: @unchecked Sendable {
 
         let encodeStart = DispatchTime.now()
         let encoding = model.network.encodeWithAttention(augmented, preprocessor: model.preprocessor, attention: request.heatmap)
-        let query = model.network.activation == .sigmoid ? BinaryCodes.fromSigmoid(encoding.codes, bits: bits)
-            : BinaryCodes.fromSigns(encoding.codes, bits: bits)
+        let query = model.network.binaryCodes(encoding.codes)
         let encodeMilliseconds = Self.milliseconds(since: encodeStart)
 
         let searchStart = DispatchTime.now()

@@ -1,6 +1,7 @@
 import Foundation
 import Networks
 import Retrieval
+import TUI
 
 /// Encodes a protocol's queries and database with a network (or takes the codes from the
 /// cache) and scores them with Retrieval's evaluator: what `train` measures at its end and
@@ -42,8 +43,7 @@ struct CodeEvaluation {
             encodedImages += result.indices.count
             skipped += result.skipped
             guard !result.indices.isEmpty else { return (nil, []) }
-            let binary = network.activation == .sigmoid ? BinaryCodes.fromSigmoid(result.values, bits: network.bits)
-                : BinaryCodes.fromSigns(result.values, bits: network.bits)
+            let binary = network.binaryCodes(result.values)
             // Codes with skipped items are not cached: the next run should try those images again.
             if let cache, let path, result.skipped.isEmpty,
                let problem = cache.write(binary, indices: result.indices, to: path, fingerprint: fingerprint, data: data) {
