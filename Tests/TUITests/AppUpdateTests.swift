@@ -200,4 +200,33 @@ final class AppUpdateTests: XCTestCase {
         XCTAssertNil(state.workspace)
         XCTAssertEqual(TUIFixtures.update.update(&state, .terminal(.key(.character("r")))), [], "no workspace: nothing to search")
     }
+
+    func testModelListSwitchesWorkspaces() {
+        var (single, _) = TUIFixtures.openedState()
+        TUIFixtures.press([.character("M")], &single)
+        XCTAssertEqual(single.overlay, .none)
+        XCTAssertTrue(single.message?.text.contains("one model and gallery only") ?? false)
+
+        let two = TUIFixtures.choices + [WorkspaceChoice(modelPath: "other.safetensors", gallerySpec: "folder:x")]
+        var state = AppState(columns: 120, rows: 40, colorMode: .indexed16, choices: two)
+        _ = TUIFixtures.update.start(&state)
+        _ = TUIFixtures.update.update(&state, .workspaceOpened(choice: 0, TUIFixtures.summary))
+        TUIFixtures.press([.character("M"), .down], &state)
+        XCTAssertEqual(state.overlay, .models(selected: 1))
+        XCTAssertTrue(ScreenRenderer.render(state).textLines.contains { $0.contains("> " + "  other.safetensors on folder:x") })
+        let effects = TUIFixtures.update.update(&state, .terminal(.key(.enter)))
+        XCTAssertEqual(effects, [.openWorkspace(choice: 1, two[1])])
+        XCTAssertEqual(state.loadingChoice, 1)
+        _ = TUIFixtures.update.update(&state, .workspaceOpened(choice: 0, TUIFixtures.summary))
+        XCTAssertEqual(state.activeChoice, 0, "an answer for a choice no longer loading is dropped")
+    }
+
+    func testSaveNumbersItsFiles() {
+        var (state, effects) = TUIFixtures.openedState()
+        while !effects.isEmpty { effects = TUIFixtures.answer(effects, &state) }
+        XCTAssertEqual(TUIFixtures.update.update(&state, .terminal(.key(.character("w")))), [.save(stem: "/tmp/sheets/hashscope-1")])
+        XCTAssertEqual(TUIFixtures.update.update(&state, .terminal(.key(.character("w")))), [.save(stem: "/tmp/sheets/hashscope-2")])
+        _ = TUIFixtures.update.update(&state, .saved("saved /tmp/sheets/hashscope-2.jpg and /tmp/sheets/hashscope-2.json"))
+        XCTAssertTrue(ScreenRenderer.render(state).textLines.last!.contains("saved /tmp/sheets/hashscope-2.jpg"))
+    }
 }
