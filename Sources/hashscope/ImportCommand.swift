@@ -77,7 +77,11 @@ struct ImportCommand: ParsableCommand {
         let from = source.stateDictKey.map { " (state dict under \"\($0)\")" } ?? ""
         print("read \(checkpoint): PyTorch \(source.format.rawValue) checkpoint\(from)")
         print("wrote \(output): \(items.count) tensors, \(parameters) parameters")
-        if !skipped.isEmpty { print("skipped \(skipped.count) integer tensors: \(skipped.joined(separator: ", "))") }
+        if !skipped.isEmpty {
+            // A whole network's BatchNorm counters would fill the screen: the first three say what they are.
+            let shown = skipped.prefix(3).joined(separator: ", ") + (skipped.count > 3 ? ", ..." : "")
+            print("skipped \(skipped.count) integer tensors: \(shown)")
+        }
         if !source.otherEntries.isEmpty { print("ignored entries: \(source.otherEntries.joined(separator: ", "))") }
     }
 }
