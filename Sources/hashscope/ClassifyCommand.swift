@@ -57,19 +57,6 @@ struct ClassifyCommand: ParsableCommand {
         guard (1...256).contains(batchSize) else { throw ValidationError("--batch-size must be 1...256, got \(batchSize)") }
     }
 
-    /// Folders a default file may lie under: the repository holding this executable (its
-    /// ancestors) and the current directory.
-    static var searchRoots: [String] {
-        var roots: [String] = []
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            roots.append(url.path)
-            url.deleteLastPathComponent()
-        }
-        roots.append(FileManager.default.currentDirectoryPath)
-        return roots
-    }
-
     /// --weights, or the default file under the first root that has it.
     func weightsPath() throws -> String {
         if let weights {
@@ -78,7 +65,7 @@ struct ClassifyCommand: ParsableCommand {
             }
             return weights
         }
-        let roots = Self.searchRoots
+        let roots = EmbeddedAssets.repositoryRoots
         if let found = roots.map({ $0 + "/" + Self.defaultWeights }).first(where: { FileManager.default.fileExists(atPath: $0) }) {
             return found
         }
@@ -87,12 +74,8 @@ struct ClassifyCommand: ParsableCommand {
 
     /// The 1000 class names: the shipped assets copy first, then ../shared/datasets.
     static func classNames() throws -> [String] {
-        var candidates: [String] = []
-        if let assets = ProcessInfo.processInfo.environment["HASHSCOPE_ASSETS"], !assets.isEmpty {
-            candidates.append(assets + "/" + classNamesFile)
-        }
-        for root in searchRoots { candidates.append(root + "/assets/" + classNamesFile) }
-        for root in searchRoots { candidates.append(root + "/../shared/datasets/" + classNamesFile) }
+        let candidates = EmbeddedAssets.candidateFolders.map { $0 + "/" + classNamesFile }
+            + EmbeddedAssets.repositoryRoots.map { $0 + "/../shared/datasets/" + classNamesFile }
         guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             throw InputError("assets/\(classNamesFile): ImageNet class names not found (looked beside the executable and in the current directory)")
         }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Retrieval
 import TUI
 
 struct TUICommand: ParsableCommand {
@@ -70,47 +69,5 @@ struct TUICommand: ParsableCommand {
             Diagnostics.error(error.localizedDescription)
             throw ExitCode(2)
         }
-    }
-}
-
-/// The models and demo gallery shipped in the repository's assets/ folder, found beside the
-/// executable (.build/<config>/hashscope -> the package root) or in the working directory;
-/// HASHSCOPE_ASSETS names the folder outright.
-struct EmbeddedAssets {
-    let folder: String
-
-    static func locate() -> EmbeddedAssets? {
-        var candidates: [String] = []
-        if let explicit = ProcessInfo.processInfo.environment["HASHSCOPE_ASSETS"], !explicit.isEmpty { candidates.append(explicit) }
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(url.appendingPathComponent("assets").path)
-            url.deleteLastPathComponent()
-        }
-        candidates.append(FileManager.default.currentDirectoryPath + "/assets")
-        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/models") }.map(EmbeddedAssets.init)
-    }
-
-    /// Model files, the CIFAR-10 from-scratch model first (the default).
-    var models: [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder + "/models")) ?? []
-        return names.filter { $0.hasSuffix(".safetensors") }
-            .sorted { ($0.hasPrefix("cifar10-scratch") ? 0 : 1, $0) < ($1.hasPrefix("cifar10-scratch") ? 0 : 1, $1) }
-            .map { folder + "/models/" + $0 }
-    }
-
-    /// The demo gallery's shipped codes under `model` (scripts/make-demo-gallery), when `gallery`
-    /// is the demo and the index was made by exactly these weights; nil otherwise (then the
-    /// gallery is encoded, or its cached codes used).
-    func demoIndex(model: String, gallery: String) -> String? {
-        guard gallery == demoGallery else { return nil }
-        let path = folder + "/demo-cifar10/" + URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent + ".hsix"
-        guard FileManager.default.fileExists(atPath: path), let index = try? IndexFile.read(path),
-              let loaded = try? LoadedModel(path: model), index.metadata.modelFingerprint == loaded.fingerprint else { return nil }
-        return path
-    }
-
-    var demoGallery: String? {
-        FileManager.default.fileExists(atPath: folder + "/demo-cifar10/test_batch.bin") ? "cifar10:" + folder + "/demo-cifar10" : nil
     }
 }
