@@ -52,13 +52,12 @@ struct IndexBuildCommand: ParsableCommand {
             Diagnostics.error("\(faiss): \(loaded.network.bits)-bit codes cannot be written for faiss (it needs a multiple of 8 bits)")
             throw ExitCode(2)
         }
-        var skipped = 0
         let progress = Diagnostics.progressLine(label: "encoding")
         let encoded: (codes: BinaryCodes, indices: [Int], cached: Bool)
         do {
             encoded = try GalleryCodes.load(network: loaded.network, fingerprint: loaded.fingerprint, preprocessor: loaded.preprocessor,
                                             gallery: opened, cacheFolder: nil, threads: threads,
-                                            note: { Diagnostics.error($0); skipped += 1 }, progress: progress)
+                                            note: { Diagnostics.error($0) }, progress: progress)
         } catch {
             if progress != nil { Diagnostics.endProgressLine() }
             Diagnostics.error(error.localizedDescription)
@@ -79,6 +78,7 @@ struct IndexBuildCommand: ParsableCommand {
         }
         print("wrote \(out): \(encoded.codes.count) codes of \(loaded.network.bits) bits" + (faiss.map { " (and \($0))" } ?? ""))
         fflush(nil)
-        if skipped > 0 { throw ExitCode(1) }
+        // Unreadable items have no code (each was named on stderr).
+        if encoded.indices.count < opened.count { throw ExitCode(1) }
     }
 }

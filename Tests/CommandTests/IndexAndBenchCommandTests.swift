@@ -86,4 +86,20 @@ final class IndexAndBenchCommandTests: XCTestCase {
         let small = try tiny.run(["bench", "tui", "--model", tiny.model, "--gallery", tiny.gallery, "--columns", "60"])
         XCTAssertEqual(small.status, 2, "below 80 x 24 is a usage error")
     }
+
+    func testIndexBuildCountsUnreadableImagesAndRefusesBadInput() throws {
+        let tiny = try TrainedTinyModel.get()
+        let scratch = try ScratchDirectory()
+        let gallery = try TinyGallery.make(in: scratch)
+        try scratch.write("gallery/train/class0/broken.ppm", Array("P6\n32 32\n255\n".utf8) + [1, 2, 3])
+        let out = scratch.path + "/codes.hsix"
+        let result = try tiny.run(["index", "build", "--model", tiny.model, "--gallery", gallery, "--out", out])
+        XCTAssertEqual(result.status, 1, "written, but one image was left out: \(result.stderr)")
+        XCTAssertTrue(result.stderr.contains("broken.ppm"), result.stderr)
+        XCTAssertTrue(result.stdout.contains("50 codes of 16 bits"), result.stdout)
+        let missing = try tiny.run(["index", "build", "--model", scratch.path + "/none.safetensors", "--gallery", gallery,
+                                    "--out", scratch.path + "/other.hsix"])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path + "/other.hsix"))
+    }
 }
