@@ -46,7 +46,7 @@ let package = Package(
         ]),
 
         // Shared test helpers (paths to ../shared/datasets, scratch folders, test images).
-        .target(name: "TestSupport", dependencies: ["Render"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Render", "Networks"], path: "Tests/TestSupport"),
         .testTarget(name: "RenderTests", dependencies: ["Render", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "Render", "TestSupport"],

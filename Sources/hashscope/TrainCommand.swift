@@ -20,6 +20,13 @@ struct TrainCommand: ParsableCommand {
             saves the checkpoint and exits 130; the same command with --resume continues
             exactly where it stopped (same weights as an uninterrupted run).
 
+            With --backbone efficientnet-lite0 the network is the architecture's hash head
+            (cbam, dath or dah) on the pretrained backbone: the frozen trunk's features of
+            every gallery image are computed once per gallery and --size and cached as
+            float16 (in $XDG_CACHE_HOME/hashscope/features), then the head and the backbone's last
+            stage (fine-tuned) train on them. The model file holds the head and names the
+            backbone, whose weights stay in .cache/backbones (scripts/fetch-backbone).
+
             Exit status: 0 model written; 2 bad input (unknown arch, optimizer or protocol,
             a gallery that cannot be opened or does not fit the protocol, bits outside
             8...1024, epochs <= 0, a missing --out folder, a checkpoint of another run):
@@ -55,6 +62,15 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Threads for the network and for image loading.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: ArgumentHelp("A pretrained backbone to train a head on (\(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
+    var backbone: String?
+
+    @Option(help: ArgumentHelp("Input size in pixels (default: the recipe's; 160 for backbone heads).", valueName: "pixels"))
+    var size: Int?
+
+    @Option(name: .customLong("backbone-weights"), help: ArgumentHelp("The backbone's imported weights (default: .cache/backbones/NAME.safetensors).", valueName: "file"))
+    var backboneWeights: String?
 
     @Option(help: ArgumentHelp("The model file to write (.safetensors).", valueName: "file"))
     var out: String

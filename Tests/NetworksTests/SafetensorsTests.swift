@@ -483,8 +483,11 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertTrue(problem(good.replacingOccurrences(of: #""bits":48"#, with: #""bits":"48""#))?.contains("bits") ?? false)
         XCTAssertTrue(problem(good.replacingOccurrences(of: #""arch":"dath","#, with: ""))?.contains("arch") ?? false)
         XCTAssertTrue(problem(good.replacingOccurrences(of: "mean_std", with: "zscore"))?.contains("zscore") ?? false)
-        metadata.version = 2
+        metadata.version = ModelMetadata.currentVersion + 1
         XCTAssertTrue(problem(metadata.strings["hashscope"] ?? "")?.contains("newer") ?? false)
+        metadata = sampleMetadata()
+        metadata.backbone = "resnet-50"
+        XCTAssertTrue(problem(metadata.strings["hashscope"] ?? "")?.contains("unknown backbone 'resnet-50'") ?? false)
         metadata = sampleMetadata()
         metadata.normalization = .meanStd(mean: [0.5], std: [0.5])
         XCTAssertTrue(problem(metadata.strings["hashscope"] ?? "")?.contains("3 channels") ?? false)

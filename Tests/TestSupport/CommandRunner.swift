@@ -13,9 +13,11 @@ public enum CommandRunner {
         Bundle.main.bundleURL.appendingPathComponent("hashscope")
     }
 
-    public static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
+    public static func run(_ arguments: [String], environment: [String: String]? = nil,
+                           currentDirectory: String? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = executable
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         process.arguments = arguments
         if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe()

@@ -24,18 +24,28 @@ public enum Architecture: String, Sendable, CaseIterable, Codable {
         /// Classes for a classification head; nil for methods without one.
         public var classes: Int?
         public var seed: UInt64
+        /// A pretrained backbone under the network: then the network is the architecture's head
+        /// on the backbone's feature map (`hasBackboneHead`), reading the backbone's trunk output.
+        public var backbone: BackboneName?
 
-        public init(bits: Int, inputSize: Int = 32, classes: Int? = nil, seed: UInt64 = 0) {
+        public init(bits: Int, inputSize: Int = 32, classes: Int? = nil, seed: UInt64 = 0, backbone: BackboneName? = nil) {
             self.bits = bits
             self.inputSize = inputSize
             self.classes = classes
             self.seed = seed
+            self.backbone = backbone
         }
     }
 
+    /// The network, with random weights from the seed (a backbone head's last stage too: its
+    /// pretrained weights are the caller's to set, `HashingNetwork.loadPretrainedStage`).
     public func build(_ configuration: Configuration) -> HashingNetwork {
         precondition(configuration.bits > 0, "bits must be positive")
         var generator = SeededGenerator(seed: configuration.seed)
+        if configuration.backbone != nil {
+            precondition(hasBackboneHead, "\(self) has no head for a pretrained backbone")
+            return backboneHead(configuration, &generator)
+        }
         switch self {
         case .dsh: return Self.dsh(configuration, &generator)
         case .nin: return Self.nin(configuration, &generator)

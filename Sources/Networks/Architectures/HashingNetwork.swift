@@ -30,6 +30,10 @@ public struct HashingNetwork: Layer {
     public let bits: Int
     /// Whether the classifier reads the codes (DLBHC) rather than the features.
     public let classifierOnCodes: Bool
+    /// A frozen pretrained trunk run before `features` (a backbone head's network encoding
+    /// images): no parameters, no gradient; without it the network reads the trunk's output
+    /// (what head training feeds it from a feature cache).
+    public var backbone: EfficientNetLite0?
 
     public struct Cache {
         let features: [Any]
@@ -53,9 +57,9 @@ public struct HashingNetwork: Layer {
 
     public var classCount: Int? { classifier.map { $0.weight.shape[0] } }
 
-    // images: (N,3,H,W) -> (N, bits + classes)
+    // images: (N,3,H,W) (or a backbone trunk's output) -> (N, bits + classes)
     public mutating func forward(_ input: Tensor, training: Bool) -> (output: Tensor, cache: Cache) {
-        let (featureOutput, featureCache) = features.forward(input, training: training)
+        let (featureOutput, featureCache) = features.forward(backbone.map { $0.trunk(input) } ?? input, training: training)
         precondition(featureOutput.rank == 2, "the feature extractor must end in (N, F), got \(featureOutput.shape)")
         let (preCodes, hashCache) = hash.forward(featureOutput, training: training)
         let codes: Tensor
@@ -76,6 +80,8 @@ public struct HashingNetwork: Layer {
                               classifierCache: classifierCache, codes: codes))
     }
 
+    /// The gradient with respect to the input, or to the trunk's output when a backbone is
+    /// attached (the trunk is frozen).
     public mutating func backward(_ gradOutput: Tensor, cache: Cache) -> Tensor {
         let parts = classifier == nil ? [gradOutput] : gradOutput.splittingChannels([bits, gradOutput.shape[1] - bits])
         var gradCodes = parts[0]
@@ -112,6 +118,12 @@ public struct HashingNetwork: Layer {
 
     public mutating func visitBuffers(_ visit: (_ name: String, _ value: inout Tensor) -> Void) {
         features.visitBuffers { name, value in visit("features.\(name)", &value) }
+    }
+
+    /// Sets the last stage of a backbone head ("features.stage.*") to `backbone`'s pretrained
+    /// weights: where head training starts.
+    public mutating func loadPretrainedStage(from backbone: EfficientNetLite0) {
+        for (name, value) in backbone.lastStage().stateDict { setParameter("features.stage.\(name)", to: value) }
     }
 
     /// The network's output taken apart: relaxed codes (N, bits) and logits (N, classes), if any.

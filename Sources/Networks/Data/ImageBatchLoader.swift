@@ -29,7 +29,7 @@ public struct ImageBatchLoader: Sendable {
     public let strict: Bool
     public let seed: UInt64
     public let threads: Int
-    private let load: ImageSource
+    let load: ImageSource
 
     public init(indices: [Int], batchSize: Int, preprocessor: ImagePreprocessor,
                 augmentation: TrainingAugmentation = .none, shuffle: Bool = true, dropLast: Bool = false,
@@ -56,7 +56,11 @@ public struct ImageBatchLoader: Sendable {
     /// The order items are visited in `epoch`: `indices` shuffled (Fisher-Yates) by a generator
     /// seeded from (seed, epoch), or `indices` as given without `shuffle`.
     public func order(epoch: Int) -> [Int] {
-        guard shuffle else { return indices }
+        shuffle ? Self.shuffled(indices, seed: seed, epoch: epoch) : indices
+    }
+
+    /// `indices` shuffled (Fisher-Yates) by a generator seeded from (seed, epoch).
+    static func shuffled(_ indices: [Int], seed: UInt64, epoch: Int) -> [Int] {
         var order = indices
         var generator = SeededGenerator(seed: SeedMixing.mix(seed, SeedMixing.shuffleStream, UInt64(bitPattern: Int64(epoch))))
         generator.shuffle(&order)

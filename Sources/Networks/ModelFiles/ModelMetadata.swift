@@ -11,7 +11,7 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     /// The `__metadata__` key holding the JSON.
     public static let key = "hashscope"
     /// Bumped when a field changes meaning; newer files are refused rather than misread.
-    public static let currentVersion = 1
+    public static let currentVersion = 2
 
     public struct InputSize: Codable, Sendable, Equatable, CustomStringConvertible {
         public var channels: Int, height: Int, width: Int
@@ -121,10 +121,14 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     public var normalization: Normalization
     public var classNames: [String]
     public var provenance: Provenance
+    /// The pretrained backbone the network is a head on (its weights are not in the file),
+    /// or nil for a self-contained network. Files with one are version 2.
+    public var backbone: String?
 
     public init(arch: String, bits: Int, inputSize: InputSize, normalization: Normalization,
-                classNames: [String], provenance: Provenance = Provenance()) {
-        version = Self.currentVersion
+                classNames: [String], provenance: Provenance = Provenance(), backbone: String? = nil) {
+        version = backbone == nil ? 1 : 2
+        self.backbone = backbone
         self.arch = arch
         self.bits = bits
         self.inputSize = inputSize
@@ -134,7 +138,7 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case version, arch, bits, inputSize = "input_size", normalization, classNames = "class_names", provenance
+        case version, arch, bits, inputSize = "input_size", normalization, classNames = "class_names", provenance, backbone
     }
 
     // MARK: strings in __metadata__
@@ -158,6 +162,7 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
         if let seed = p.seed { strings["seed"] = "\(seed)" }
         if let wallTime = p.wallTimeSeconds { strings["wall_time_seconds"] = "\(wallTime)" }
         if let map = p.meanAveragePrecision { strings["map"] = "\(map)" }
+        if let backbone { strings["backbone"] = backbone }
         return strings
     }
 
@@ -183,6 +188,9 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
             return "written by a newer hashscope (metadata version \(version), this one reads up to \(Self.currentVersion))"
         }
         if arch.isEmpty { return "empty arch" }
+        if let backbone, BackboneName(rawValue: backbone) == nil {
+            return "unknown backbone '\(backbone)' (this hashscope knows \(BackboneName.allCases.map(\.rawValue).joined(separator: ", ")))"
+        }
         if bits <= 0 { return "bits must be positive, got \(bits)" }
         if inputSize.channels <= 0 || inputSize.height <= 0 || inputSize.width <= 0 {
             return "input size \(inputSize) must be positive"

@@ -23,7 +23,8 @@ public struct HashingTrainer {
     public private(set) var network: HashingNetwork
     public private(set) var optimizer: any Optimizer
     public let schedule: LearningRateSchedule
-    public let loader: ImageBatchLoader
+    /// Images, or cached backbone features for a head.
+    public let source: any TrainingBatchSource
     public private(set) var position = TrainingPosition()
     public private(set) var history: [EpochSummary] = []
     /// Wall time spent in `trainEpoch`, over every process that worked on this run.
@@ -31,32 +32,44 @@ public struct HashingTrainer {
     /// Free strings stored in checkpoints (dataset, protocol, command line).
     public var context: [String: String] = [:]
     private let labels: Labels
-    private let load: ImageBatchLoader.ImageSource
 
     /// `items`: the gallery indices to train on; `labels` gives a batch's labels from its item
     /// indices, `load` an item's image. `loaderThreads` decode and augment images.
     public init(configuration: TrainingConfiguration, items: [Int], loaderThreads: Int = 2,
                 labels: @escaping Labels, load: @escaping ImageBatchLoader.ImageSource) {
         let recipe = configuration.recipe
+        let loader = ImageBatchLoader(indices: items, batchSize: configuration.batchSize,
+                                      preprocessor: ImagePreprocessor(width: recipe.inputSize, height: recipe.inputSize,
+                                                                      normalization: recipe.normalization),
+                                      augmentation: recipe.augmentation, shuffle: true, seed: configuration.seed,
+                                      threads: loaderThreads, load: load)
+        self.init(configuration: configuration, source: loader, labels: labels)
+    }
+
+    /// Training from any batch source: for a head on a backbone (`configuration.backbone`), a
+    /// `FeatureBatchLoader` over the trunk's cached features, with `pretrained` the backbone
+    /// whose last stage the head starts from.
+    public init(configuration: TrainingConfiguration, source: any TrainingBatchSource, pretrained: EfficientNetLite0? = nil,
+                labels: @escaping Labels) {
+        let recipe = configuration.recipe
         self.configuration = configuration
         self.recipe = recipe
         network = configuration.arch.build(.init(bits: configuration.bits, inputSize: recipe.inputSize,
-                                                 classes: configuration.classes, seed: configuration.seed))
+                                                 classes: configuration.classes, seed: configuration.seed,
+                                                 backbone: configuration.backbone))
+        if let pretrained { network.loadPretrainedStage(from: pretrained) }
         optimizer = configuration.optimizer.make(learningRate: configuration.learningRate)
         schedule = recipe.schedule(base: configuration.learningRate, epochs: configuration.epochs)
-        loader = ImageBatchLoader(indices: items, batchSize: configuration.batchSize,
-                                  preprocessor: ImagePreprocessor(width: recipe.inputSize, height: recipe.inputSize,
-                                                                  normalization: recipe.normalization),
-                                  augmentation: recipe.augmentation, shuffle: true, seed: configuration.seed,
-                                  threads: loaderThreads, load: load)
+        self.source = source
         self.labels = labels
-        self.load = load
     }
 
     public var isFinished: Bool { position.epoch >= configuration.epochs }
 
-    /// What the input pixels go through (for the model file's metadata).
-    public var preprocessor: ImagePreprocessor { loader.preprocessor }
+    /// What the input pixels go through (for the model file's metadata and for encoding).
+    public var preprocessor: ImagePreprocessor {
+        ImagePreprocessor(width: recipe.inputSize, height: recipe.inputSize, normalization: recipe.normalization)
+    }
 
     public enum EpochOutcome: Sendable, Equatable {
         case completed(EpochSummary)
@@ -74,16 +87,13 @@ public struct HashingTrainer {
         // The epoch's order without the items a previous process already trained on; each
         // sample's augmentation depends on (seed, epoch, item) only, so the batches are the same.
         let alreadyDone = position.itemsDone
-        let remaining = Array(loader.order(epoch: epoch).dropFirst(alreadyDone))
-        let rest = ImageBatchLoader(indices: remaining, batchSize: loader.batchSize, preprocessor: loader.preprocessor,
-                                    augmentation: loader.augmentation, shuffle: false, seed: loader.seed,
-                                    threads: loader.threads, load: load)
-        var batches = rest.epoch(epoch)
-        let batchCount = loader.batchesPerEpoch, firstBatch = position.batchesDone
+        let remaining = Array(source.order(epoch: epoch).dropFirst(alreadyDone))
+        var batches = source.batches(visiting: remaining, epoch: epoch)
+        let batchCount = source.batchesPerEpoch, firstBatch = position.batchesDone
         let start = Date()
         var images = 0, delivered = 0
         // A non-strict loader never throws.
-        while let batch = try? batches.next() {
+        while let batch = batches.nextBatch() {
             delivered += batch.count
             if batch.count >= 2 {  // a lone image has no pair to learn from (and breaks batch norm)
                 let loss = step(batch)
@@ -101,7 +111,7 @@ public struct HashingTrainer {
                                    runningLoss: position.batchesDone > 0 ? position.lossSum / Double(position.batchesDone) : 0,
                                    imagesPerSecond: speed, elapsedSeconds: elapsedSeconds + seconds,
                                    remainingSeconds: batchesLeft * secondsPerBatch))
-            if shouldStop() && position.itemsDone < loader.indices.count {
+            if shouldStop() && position.itemsDone < source.indices.count {
                 elapsedSeconds += Date().timeIntervalSince(start)
                 return .interrupted
             }
@@ -147,6 +157,8 @@ public struct HashingTrainer {
         differs("learning rate", saved.learningRate, configuration.learningRate)
         differs("optimizer", saved.optimizer.rawValue, configuration.optimizer.rawValue)
         differs("seed", saved.seed, configuration.seed)
+        differs("backbone", saved.backbone?.rawValue ?? "none", configuration.backbone?.rawValue ?? "none")
+        differs("input size", saved.recipe.inputSize, configuration.recipe.inputSize)
         guard problems.isEmpty else { throw TrainingResumeError(source: source, problems: problems) }
 
         let stored = Dictionary(checkpoint.model, uniquingKeysWith: { first, _ in first })

@@ -39,4 +39,31 @@ public enum NetworkEncoder {
         }
         return Result(values: values, indices: encoded, skipped: batches.skipped, seconds: Date().timeIntervalSince(start))
     }
+
+    /// Encodes `indices` from a backbone's cached trunk features with a head network (one
+    /// without its `backbone` attached); items unreadable when the features were made are skipped.
+    public static func encode(_ network: HashingNetwork, features: BackboneFeatures, indices: [Int], batchSize: Int = 256,
+                              progress: (Int, Int) -> Void = { _, _ in }) -> Result {
+        precondition(network.backbone == nil, "a head reads cached trunk features, not images")
+        var model = network
+        var values: [Float] = [], encoded: [Int] = [], skipped: [SkippedImage] = []
+        values.reserveCapacity(indices.count * network.bits)
+        let start = Date()
+        var done = 0
+        while done < indices.count {
+            let chunk = indices[done..<min(done + batchSize, indices.count)]
+            done += chunk.count
+            let readable = chunk.filter { features.readable[$0] }
+            for item in chunk where !features.readable[item] {
+                skipped.append(SkippedImage(index: item, message: "unreadable when the backbone features were computed"))
+            }
+            if !readable.isEmpty {
+                let output = model.forward(features.batch(readable), training: false).output
+                values += network.split(output).codes.scalars
+                encoded += readable
+            }
+            progress(done, indices.count)
+        }
+        return Result(values: values, indices: encoded, skipped: skipped, seconds: Date().timeIntervalSince(start))
+    }
 }

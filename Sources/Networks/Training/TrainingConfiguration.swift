@@ -12,12 +12,19 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var optimizer: OptimizerChoice
     /// Seeds the initial weights, every epoch's order and every sample's augmentation.
     public var seed: UInt64
+    /// The pretrained backbone the network is a head on (nil: a network of its own).
+    public var backbone: BackboneName?
+    /// The square input side, when not the recipe's.
+    public var inputSize: Int?
 
-    /// The recipe's defaults for `arch`, overridden where an argument is given. Nil when `arch`
-    /// has no recipe.
+    /// The recipe's defaults for `arch` (as a head on `backbone`), overridden where an argument
+    /// is given. Nil when there is no such recipe.
     public init?(arch: Architecture, bits: Int, classCount: Int, epochs: Int, batchSize: Int? = nil,
-                 learningRate: Double? = nil, optimizer: OptimizerChoice? = nil, seed: UInt64 = 0) {
-        guard let recipe = TrainingRecipe.recipe(for: arch) else { return nil }
+                 learningRate: Double? = nil, optimizer: OptimizerChoice? = nil, seed: UInt64 = 0,
+                 backbone: BackboneName? = nil, inputSize: Int? = nil) {
+        guard let recipe = TrainingRecipe.recipe(for: arch, backbone: backbone) else { return nil }
+        self.backbone = backbone
+        self.inputSize = inputSize
         self.arch = arch
         self.bits = bits
         self.classes = recipe.objective.needsClassifier ? classCount : nil
@@ -28,13 +35,16 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         self.seed = seed
     }
 
+    /// The recipe, with `inputSize` when given.
     public var recipe: TrainingRecipe {
-        guard let recipe = TrainingRecipe.recipe(for: arch) else { preconditionFailure("\(arch) has no training recipe") }
+        guard var recipe = TrainingRecipe.recipe(for: arch, backbone: backbone) else { preconditionFailure("\(arch) has no training recipe") }
+        if let inputSize { recipe.inputSize = inputSize }
         return recipe
     }
 
     private enum CodingKeys: String, CodingKey {
-        case arch, bits, classes, epochs, batchSize = "batch_size", learningRate = "learning_rate", optimizer, seed
+        case arch, bits, classes, epochs, batchSize = "batch_size", learningRate = "learning_rate", optimizer, seed, backbone
+        case inputSize = "input_size"
     }
 }
 

@@ -43,8 +43,12 @@ public struct TrainingRecipe: Sendable, Equatable {
         }
     }
 
-    /// The recipe of `architecture`, or nil when none has been written yet.
-    public static func recipe(for architecture: Architecture) -> TrainingRecipe? { table[architecture] }
+    /// The recipe of `architecture` (as a head on `backbone` when given), or nil when none has
+    /// been written yet.
+    public static func recipe(for architecture: Architecture, backbone: BackboneName? = nil) -> TrainingRecipe? {
+        guard backbone != nil else { return table[architecture] }
+        return headTable[architecture]
+    }
 
     /// Architectures that can be trained, in `Architecture.allCases` order.
     public static var trainable: [Architecture] { Architecture.allCases.filter { table[$0] != nil } }
@@ -66,6 +70,21 @@ public struct TrainingRecipe: Sendable, Equatable {
         .cbam: cifar(.tripletLikelihood(margin: 5, classificationWeight: 1, quantizationWeight: 0.01),
                      optimizer: .sgd, learningRate: 0.05, batchSize: 128),
     ]
+
+    // Heads on EfficientNet-Lite0's trunk features (cached, so no image augmentation), the last
+    // stage fine-tuned with them: Adam at a rate low enough for pretrained weights.
+    static let headTable: [Architecture: TrainingRecipe] = [
+        .cbam: backboneHead(.tripletLikelihood(margin: 5, classificationWeight: 1, quantizationWeight: 0.01)),
+        .dath: backboneHead(.tripletLikelihood(margin: 5, classificationWeight: 1, quantizationWeight: 0.01)),
+        .dah: backboneHead(.pairwiseContrastive(marginPerBit: 2, quantizationWeight: 0.01)),
+    ]
+
+    /// The defaults of a head on a pretrained backbone: 160x160 inputs (CIFAR-10's 32x32
+    /// upscaled; 224 for Corel by --size), EfficientNet-Lite's (x - 127) / 128.
+    private static func backboneHead(_ objective: HashingObjective) -> TrainingRecipe {
+        TrainingRecipe(objective: objective, optimizer: .adam, learningRate: 3e-4, decay: .cosine, augmentation: .none,
+                       normalization: .efficientNetLite, inputSize: 160, batchSize: 64)
+    }
 
     /// The CIFAR-10 defaults every from-scratch architecture shares, with its objective.
     private static func cifar(_ objective: HashingObjective, optimizer: OptimizerChoice = .adam, learningRate: Double = 1e-3,

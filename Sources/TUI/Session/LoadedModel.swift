@@ -27,8 +27,19 @@ public struct LoadedModel: Sendable {
         }
         // The file decides whether there is a classifier head (and its width).
         let classes = file.entry("classifier.weight")?.shape.first
-        var network = arch.build(.init(bits: metadata.bits, inputSize: size.width, classes: classes, seed: 0))
+        let backbone = metadata.backbone.flatMap(BackboneName.init(rawValue:))  // validated by decode
+        if backbone != nil && !arch.hasBackboneHead {
+            throw SessionError("\(path): arch '\(arch.rawValue)' has no head for the backbone \(metadata.backbone ?? "")")
+        }
+        var network = arch.build(.init(bits: metadata.bits, inputSize: size.width, classes: classes, seed: 0, backbone: backbone))
         do { try ModelFile.load(file, into: &network) } catch { throw SessionError(error.localizedDescription) }
+        if let backbone {
+            // The head's file holds no backbone weights: they come from the repository's cache.
+            do {
+                let weights = try BackboneWeights.locate(backbone, roots: BackboneWeights.roots(near: path))
+                network.backbone = try BackboneWeights.open(backbone, path: weights)
+            } catch { throw SessionError("\(path) needs its backbone: \(error.localizedDescription)") }
+        }
         self.path = path
         self.metadata = metadata
         self.network = network

@@ -13,11 +13,26 @@ struct CodeEvaluation {
     let cached: Bool
     let skipped: [SkippedImage]
 
-    /// `cache`: where to look for and keep codes (nil: always encode, keep nothing).
-    /// `progress(done, total)` counts images over queries and database.
+    /// Relaxed codes of items: (indices, progress(done, of)) -> the encoder's result.
+    typealias Encode = ([Int], (Int, Int) -> Void) -> NetworkEncoder.Result
+
+    /// Encodes images end to end (a backbone head's network with its backbone attached).
     static func run(network: HashingNetwork, preprocessor: ImagePreprocessor, data: ProtocolData,
                     cache: CodeCache? = nil, threads: Int = 2,
                     note: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws -> CodeEvaluation {
+        try run(network: network, data: data, cache: cache, threads: threads, note: note, progress: progress) { indices, progress in
+            NetworkEncoder.encode(network, indices: indices, preprocessor: preprocessor, threads: threads,
+                                  load: data.imageSource, progress: progress)
+        }
+    }
+
+    /// `encode` makes the codes (images, or a backbone's cached features through a head);
+    /// `network` is the model they belong to (fingerprint, bits). `cache`: where to look for
+    /// and keep codes (nil: always encode, keep nothing). `progress(done, total)` counts items
+    /// over queries and database.
+    static func run(network: HashingNetwork, data: ProtocolData, cache: CodeCache? = nil, threads: Int = 2,
+                    note: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil,
+                    encode: Encode) throws -> CodeEvaluation {
         let fingerprint = ModelFingerprint.sha256(of: network)
         let paths = cache?.paths(fingerprint: fingerprint, data: data)
         let total = data.split.query.count + data.split.database.count
@@ -36,8 +51,7 @@ struct CodeEvaluation {
             }
             allCached = false
             let base = encodedSoFar
-            let result = NetworkEncoder.encode(network, indices: expected, preprocessor: preprocessor, threads: threads,
-                                               load: data.imageSource) { done, _ in progress?(base + done, total) }
+            let result = encode(expected) { done, _ in progress?(base + done, total) }
             encodedSoFar += expected.count
             encodeSeconds += result.seconds
             encodedImages += result.indices.count

@@ -9,6 +9,8 @@ struct TrainingSession {
     let command: TrainCommand
     let data: ProtocolData
     var trainer: HashingTrainer
+    /// The backbone's cached trunk features, for a head (then the trainer reads them).
+    let features: BackboneFeatures?
 
     /// Checks every input before anything is written; each failure is one line.
     init(_ command: TrainCommand) throws {
@@ -16,6 +18,17 @@ struct TrainingSession {
         guard let arch = Architecture(rawValue: command.arch), TrainingRecipe.recipe(for: arch) != nil else {
             throw InputError("unknown arch '\(command.arch)': expected one of \(TrainingRecipe.trainable.map(\.rawValue).joined(separator: ", "))")
         }
+        var backbone: BackboneName?
+        if let name = command.backbone {
+            guard let known = BackboneName(rawValue: name) else {
+                throw InputError("unknown backbone '\(name)': expected one of \(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard arch.hasBackboneHead else {
+                throw InputError("arch '\(arch.rawValue)' has no head for a backbone: use one of \(Architecture.allCases.filter(\.hasBackboneHead).map(\.rawValue).joined(separator: ", "))")
+            }
+            backbone = known
+        }
+        if let size = command.size, !(32...512).contains(size) { throw InputError("--size must be 32...512 (got \(size))") }
         guard BinaryCodes.bitRange.contains(command.bits) else {
             throw InputError("--bits \(command.bits) is outside \(BinaryCodes.bitRange.lowerBound)...\(BinaryCodes.bitRange.upperBound)")
         }
@@ -39,11 +52,34 @@ struct TrainingSession {
         setenv("HASHSCOPE_THREADS", String(command.threads), 1)
         guard let configuration = TrainingConfiguration(arch: arch, bits: command.bits, classCount: data.classNames.count,
                                                         epochs: command.epochs, batchSize: command.batch, learningRate: command.lr,
-                                                        optimizer: optimizer, seed: command.seed) else {
+                                                        optimizer: optimizer, seed: command.seed, backbone: backbone,
+                                                        inputSize: command.size) else {
             preconditionFailure("checked above: \(arch) has a recipe")
         }
-        trainer = HashingTrainer(configuration: configuration, items: data.split.train, loaderThreads: command.threads,
-                                 labels: data.batchLabels, load: data.imageSource)
+        if let backbone {
+            let weights = try BackboneWeights.locate(backbone, explicit: command.backboneWeights, roots: EmbeddedAssets.repositoryRoots)
+            let network = try BackboneWeights.open(backbone, path: weights)
+            let size = configuration.recipe.inputSize
+            let key = try FeatureCache.key(backbone: backbone, weightsPath: weights, gallery: data.gallery,
+                                           canonicalSpec: data.canonicalSpec, size: size)
+            let progress = Diagnostics.progressLine(label: "backbone features \(size)x\(size)")
+            let computed = FeatureCache(folder: FeatureCache.defaultFolder)
+                .features(backbone: network, key: key, gallery: data.gallery, threads: command.threads,
+                          note: { Diagnostics.error($0) }, progress: progress)
+            if progress != nil { Diagnostics.endProgressLine() }
+            if !computed.cached {
+                Diagnostics.error("backbone features of \(data.gallery.items.count) images at \(size)x\(size) in "
+                                  + TrainingProgressPrinter.duration(computed.seconds) + " (cached for the next run)")
+            }
+            features = computed.features
+            let source = FeatureBatchLoader(indices: data.split.train, batchSize: configuration.batchSize,
+                                            features: computed.features, seed: configuration.seed)
+            trainer = HashingTrainer(configuration: configuration, source: source, pretrained: network, labels: data.batchLabels)
+        } else {
+            features = nil
+            trainer = HashingTrainer(configuration: configuration, items: data.split.train, loaderThreads: command.threads,
+                                     labels: data.batchLabels, load: data.imageSource)
+        }
         trainer.context = ["dataset": command.dataset, "protocol": data.split.name]
         if command.resume {
             guard FileManager.default.fileExists(atPath: command.checkpointPath) else {
@@ -79,7 +115,8 @@ struct TrainingSession {
             printer.say("resuming \(command.checkpointPath) at epoch \(trainer.position.epoch + 1)/\(c.epochs)"
                         + (trainer.position.itemsDone > 0 ? ", item \(trainer.position.itemsDone) of \(data.split.train.count)" : ""))
         } else {
-            printer.say("training \(c.arch.rawValue), \(c.bits) bits, on \(data.split.train.count) images of \(command.dataset)"
+            let what = c.backbone.map { "a \(c.arch.rawValue) head on \($0.rawValue) at \(trainer.recipe.inputSize)x\(trainer.recipe.inputSize)" } ?? c.arch.rawValue
+            printer.say("training \(what), \(c.bits) bits, on \(data.split.train.count) images of \(command.dataset)"
                         + " (\(Self.epochs(c.epochs)), batch \(c.batchSize), \(c.optimizer.rawValue) lr \(c.learningRate), seed \(c.seed))")
         }
         while !trainer.isFinished {
@@ -90,7 +127,7 @@ struct TrainingSession {
             try saveCheckpoint(printer)
             if let signal = stop.received, !trainer.isFinished {
                 let p = trainer.position
-                let place = p.itemsDone > 0 ? "epoch \(p.epoch + 1), batch \(p.batchesDone)/\(trainer.loader.batchesPerEpoch)"
+                let place = p.itemsDone > 0 ? "epoch \(p.epoch + 1), batch \(p.batchesDone)/\(trainer.source.batchesPerEpoch)"
                     : "\(p.epoch) of \(c.epochs) epochs"
                 printer.say("interrupted (\(StopSignal.name(signal))) after \(place); checkpoint saved to \(command.checkpointPath)")
                 printer.say("resume with: \(command.commandLine)\(command.resume ? "" : " --resume")")
@@ -116,8 +153,15 @@ struct TrainingSession {
         let progress = Diagnostics.progressLine(label: "encoding")
         let evaluation: CodeEvaluation
         do {
-            evaluation = try CodeEvaluation.run(network: trainer.network, preprocessor: trainer.preprocessor, data: data,
-                                                threads: command.threads, progress: progress)
+            if let features {
+                let network = trainer.network
+                evaluation = try CodeEvaluation.run(network: network, data: data, threads: command.threads, progress: progress) {
+                    NetworkEncoder.encode(network, features: features, indices: $0, progress: $1)
+                }
+            } else {
+                evaluation = try CodeEvaluation.run(network: trainer.network, preprocessor: trainer.preprocessor, data: data,
+                                                    threads: command.threads, progress: progress)
+            }
         } catch {
             printer.say("hashscope: \(error.localizedDescription)")
             throw ExitCode(2)
@@ -131,7 +175,8 @@ struct TrainingSession {
             normalization: recipe.normalization, classNames: data.classNames,
             provenance: .init(dataset: command.dataset, evaluationProtocol: data.split.name, epochs: c.epochs, seed: c.seed,
                               wallTimeSeconds: (trainer.elapsedSeconds * 10).rounded() / 10, meanAveragePrecision: map,
-                              notes: command.commandLine))
+                              notes: command.commandLine),
+            backbone: c.backbone?.rawValue)
         do { try ModelFile.save(trainer.network, metadata: metadata, to: command.out) } catch {
             printer.say("hashscope: \(error.localizedDescription)")
             throw ExitCode(2)

@@ -1,0 +1,96 @@
+import Foundation
+
+/// A backbone's trunk output for every item of a gallery, at one input size: what backbone
+/// heads train on (the trunk is frozen, so it is computed once per gallery and size), stored
+/// as float16 in a safetensors file ("features" (N, C, h, w), "readable" (N) 1/0).
+///
+/// Item i of the gallery is row i; an unreadable item's row is zero and `readable[i]` false.
+public struct BackboneFeatures: Sendable {
+    /// (C, h, w) of one item.
+    public let itemShape: [Int]
+    /// count x C*h*w values, row-major.
+    public let values: [Float]
+    public let readable: [Bool]
+
+    public var count: Int { readable.count }
+    public var itemSize: Int { itemShape.reduce(1, *) }
+
+    public init(itemShape: [Int], values: [Float], readable: [Bool]) {
+        precondition(values.count == readable.count * itemShape.reduce(1, *), "one row of features per item")
+        self.itemShape = itemShape
+        self.values = values
+        self.readable = readable
+    }
+
+    /// The rows of `items` as one batch (N, C, h, w).
+    public func batch(_ items: [Int]) -> Tensor {
+        let size = itemSize
+        return Tensor(shape: [items.count] + itemShape, unsafeUninitialized: { out in
+            values.withUnsafeBufferPointer { v in
+                for (row, item) in items.enumerated() {
+                    UnsafeMutableRawPointer(out.baseAddress! + row * size)
+                        .copyMemory(from: v.baseAddress! + item * size, byteCount: size * MemoryLayout<Float>.stride)
+                }
+            }
+        })
+    }
+
+    /// Runs `backbone.trunk` over items 0..<count in batches. `progress(done, count)` after
+    /// each batch; the skipped items are those whose image could not be loaded.
+    public static func extract(_ backbone: EfficientNetLite0, count: Int, preprocessor: ImagePreprocessor,
+                               batchSize: Int = 64, threads: Int = 2, load: @escaping ImageBatchLoader.ImageSource,
+                               progress: (Int, Int) -> Void = { _, _ in }) -> (features: BackboneFeatures, skipped: [SkippedImage]) {
+        let loader = ImageBatchLoader(indices: Array(0..<count), batchSize: batchSize, preprocessor: preprocessor,
+                                      shuffle: false, threads: threads, load: load)
+        var batches = loader.epoch(0)
+        var values: [Float] = [], readable = [Bool](repeating: false, count: count)
+        var itemShape: [Int] = [], done = 0
+        while let batch = batches.nextBatch() {
+            let trunk = backbone.trunk(batch.images)
+            if itemShape.isEmpty {
+                itemShape = Array(trunk.shape.dropFirst())
+                values = [Float](repeating: 0, count: count * itemShape.reduce(1, *))
+            }
+            let size = itemShape.reduce(1, *)
+            trunk.withUnsafeBufferPointer { t in
+                values.withUnsafeMutableBufferPointer { v in
+                    for (row, item) in batch.indices.enumerated() {
+                        UnsafeMutableRawPointer(v.baseAddress! + item * size)
+                            .copyMemory(from: t.baseAddress! + row * size, byteCount: size * MemoryLayout<Float>.stride)
+                        readable[item] = true
+                    }
+                }
+            }
+            done = batch.indices.last.map { $0 + 1 } ?? done
+            progress(done, count)
+        }
+        if itemShape.isEmpty {  // nothing readable: shape from the network's geometry
+            let side = (preprocessor.height + EfficientNetLiteConfig.reduction - 1) / EfficientNetLiteConfig.reduction
+            itemShape = [EfficientNetLite0.trunkChannels, side, side]
+            values = [Float](repeating: 0, count: count * itemShape.reduce(1, *))
+        }
+        return (BackboneFeatures(itemShape: itemShape, values: values, readable: readable), batches.skipped)
+    }
+
+    // MARK: files
+
+    /// Writes the features as float16 with `metadata`, atomically.
+    public func save(to path: String, metadata: [String: String]) throws(ModelFileError) {
+        let features = Tensor(shape: [count] + itemShape, scalars: values)
+        let flags = Tensor(shape: [count], scalars: readable.map { $0 ? 1 : 0 })
+        try SafetensorsWriter.write([.init(name: "features", tensor: features, dtype: .f16),
+                                     .init(name: "readable", tensor: flags, dtype: .f16)],
+                                    metadata: metadata, to: path)
+    }
+
+    /// Reads a file written by `save`; its metadata is the caller's to check.
+    public static func load(_ path: String) throws(ModelFileError) -> (features: BackboneFeatures, metadata: [String: String]) {
+        let file = try SafetensorsFile(path: path)
+        let features = try file.tensor("features"), flags = try file.tensor("readable")
+        guard features.rank == 4, flags.shape == [features.shape[0]] else {
+            throw ModelFileError(path: path, .modelMismatch(problems: ["features \(features.shape) and readable \(flags.shape) do not fit"]))
+        }
+        return (BackboneFeatures(itemShape: Array(features.shape.dropFirst()), values: features.scalars,
+                                 readable: flags.scalars.map { $0 != 0 }), file.metadata)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Networks
+import Retrieval
+
+/// A backbone's trunk features of a whole gallery at one input size, kept between runs as
+/// float16 safetensors files in $XDG_CACHE_HOME/hashscope/features (or ~/.cache/...), named by a
+/// hash of (weights file digest, gallery spec with an absolute path, input size).
+///
+/// A file is used only when it reads back whole and its metadata says it holds these weights'
+/// features of these items (their ids hashed) at this size; anything else is recomputed and
+/// replaced atomically.
+struct FeatureCache {
+    let folder: String
+
+    static var defaultFolder: String {
+        let environment = ProcessInfo.processInfo.environment
+        let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache"
+        return base + "/hashscope/features"
+    }
+
+    /// What the features depend on.
+    struct Key: Equatable {
+        let backbone: BackboneName
+        let weightsDigest: String
+        let gallery: String
+        let size: Int
+        let itemsDigest: String
+        let count: Int
+
+        var metadata: [String: String] {
+            ["kind": "hashscope-backbone-features", "version": "1", "backbone": backbone.rawValue,
+             "weights_sha256": weightsDigest, "gallery": gallery, "size": "\(size)", "items_sha256": itemsDigest,
+             "count": "\(count)", "stage": "trunk (blocks 0-\(EfficientNetLite0.trunkBlockCount - 1))"]
+        }
+
+        var fileName: String {
+            let text = ["v1", backbone.rawValue, weightsDigest, gallery, "\(size)"].joined(separator: "\n")
+            return String(SHA256.hex(SHA256.hash(Array(text.utf8))).prefix(32)) + ".safetensors"
+        }
+    }
+
+    static func key(backbone: BackboneName, weightsPath: String, gallery: any Gallery, canonicalSpec: String,
+                    size: Int) throws -> Key {
+        var hasher = SHA256()
+        for item in gallery.items { hasher.update(Array((item.id + "\n").utf8)) }
+        return Key(backbone: backbone, weightsDigest: try BackboneWeights.fileDigest(weightsPath), gallery: canonicalSpec,
+                   size: size, itemsDigest: SHA256.hex(hasher.finalize()), count: gallery.items.count)
+    }
+
+    /// The cached features for `key`, or nil (with why, when a file was there but unusable).
+    func read(_ key: Key) -> (features: BackboneFeatures?, problem: String?) {
+        let path = folder + "/" + key.fileName
+        guard FileManager.default.fileExists(atPath: path) else { return (nil, nil) }
+        do {
+            let (features, metadata) = try BackboneFeatures.load(path)
+            guard key.metadata.allSatisfy({ metadata[$0.key] == $0.value }), features.count == key.count else {
+                return (nil, "\(path): made for other weights, items or size")
+            }
+            return (features, nil)
+        } catch { return (nil, error.localizedDescription) }
+    }
+
+    /// Stores `features` atomically; a failure only costs the next run time, so it is returned.
+    func write(_ features: BackboneFeatures, key: Key) -> String? {
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try features.save(to: folder + "/" + key.fileName, metadata: key.metadata)
+        } catch { return "\(folder): features not cached: \(error.localizedDescription)" }
+        return nil
+    }
+
+    /// The features of every item of `gallery`: from the cache, or computed (and cached).
+    /// `note` hears about unusable cache files, skipped images and cache write failures.
+    func features(backbone: EfficientNetLite0, key: Key, gallery: any Gallery, threads: Int,
+                  note: (String) -> Void, progress: ((Int, Int) -> Void)?) -> (features: BackboneFeatures, cached: Bool, seconds: Double) {
+        let (found, problem) = read(key)
+        if let found { return (found, true, 0) }
+        if let problem { note("ignoring cached features (\(problem)); computing them again") }
+        let preprocessor = ImagePreprocessor(width: key.size, height: key.size, normalization: EfficientNetLiteConfig.normalization)
+        let start = Date()
+        let (features, skipped) = BackboneFeatures.extract(backbone, count: gallery.items.count, preprocessor: preprocessor,
+                                                           threads: threads, load: { try gallery.image(at: $0) },
+                                                           progress: { progress?($0, $1) })
+        let seconds = Date().timeIntervalSince(start)
+        for item in skipped { note("skipped \(item)") }
+        // Features with unreadable items are kept too: the next run would skip the same images.
+        if let problem = write(features, key: key) { note(problem) }
+        return (features, false, seconds)
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Networks
+import TestSupport
+import XCTest
+
+/// `train --backbone` and `eval` of the head it writes, end to end on the tiny gallery with a
+/// randomly initialised EfficientNet-Lite0 (the structure, not ImageNet's knowledge: the real
+/// weights' results are in the README).
+final class BackboneHeadCommandTests: XCTestCase {
+    private struct Setup {
+        let scratch: ScratchDirectory
+        let gallery: String
+        let weights: String
+        var environment: [String: String] {
+            var environment = ProcessInfo.processInfo.environment
+            environment["XDG_CACHE_HOME"] = scratch.path + "/cache"
+            return environment
+        }
+    }
+
+    private func setup() throws -> Setup {
+        let scratch = try ScratchDirectory()
+        // Where a model file in `scratch` looks for its backbone: <model folder>/.cache/backbones.
+        let weights = scratch.path + "/" + BackboneName.efficientNetLite0.defaultWeightsPath
+        try RandomBackbone.write(to: weights)
+        return Setup(scratch: scratch, gallery: try TinyGallery.make(in: scratch), weights: weights)
+    }
+
+    private func train(_ s: Setup, arch: String, out: String, extra: [String] = []) throws -> CommandResult {
+        try CommandRunner.run(["train", "--arch", arch, "--bits", "16", "--backbone", "efficientnet-lite0", "--backbone-weights", s.weights,
+                               "--size", "32", "--dataset", s.gallery, "--protocol", "cifar10-full", "--epochs", "2", "--batch", "8",
+                               "--out", out] + extra, environment: s.environment)
+    }
+
+    func testTrainCachesFeaturesAndWritesAHeadThatEvalReproducesFromImages() throws {
+        let s = try setup()
+        let out = s.scratch.path + "/head.safetensors"
+        let first = try train(s, arch: "cbam", out: out)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stderr.contains("backbone features of 50 images at 32x32"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("training a cbam head on efficientnet-lite0 at 32x32"), first.stderr)
+        XCTAssertTrue(first.stdout.hasPrefix("wrote \(out): cbam, 16 bits"), first.stdout)
+
+        let file = try SafetensorsFile(path: out)
+        let metadata = try XCTUnwrap(try ModelMetadata.decode(file.metadata, path: out))
+        XCTAssertEqual(metadata.backbone, "efficientnet-lite0")
+        XCTAssertEqual(metadata.version, 2)
+        XCTAssertEqual(metadata.inputSize, .init(height: 32, width: 32))
+        XCTAssertEqual(metadata.normalization, .efficientNetLite)
+        XCTAssertNil(file.entry("_conv_stem.weight"), "the backbone's weights stay out of the head's file")
+        XCTAssertNotNil(file.entry("features.stage.head.weight"), "the fine-tuned last stage is the head's")
+        let trainedMAP = try XCTUnwrap(metadata.provenance.meanAveragePrecision)
+
+        // A second head on the same gallery and size reads the cached features.
+        let second = try train(s, arch: "dath", out: s.scratch.path + "/dath.safetensors")
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertFalse(second.stderr.contains("backbone features of"), second.stderr)
+
+        // eval encodes images end to end (trunk in float32, not the float16 cache): same mAP
+        // up to the rounding of the cached features.
+        let eval = try CommandRunner.run(["eval", "--model", out, "--dataset", s.gallery, "--protocol", "cifar10-full", "--json", "--no-cache"],
+                                         environment: s.environment)
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any])
+        let evalMAP = try XCTUnwrap(json["map"] as? Double, eval.stdout)
+        XCTAssertEqual(evalMAP, trainedMAP, accuracy: 0.05)
+    }
+
+    func testBadBackboneInputsExitTwoWithOneLine() throws {
+        let s = try setup()
+        let out = s.scratch.path + "/head.safetensors"
+        let unknown = try train(s, arch: "cbam", out: out, extra: ["--backbone", "resnet-50"])
+        XCTAssertEqual(unknown.status, 2)
+        XCTAssertTrue(unknown.stderr.contains("unknown backbone 'resnet-50'"), unknown.stderr)
+        let noHead = try train(s, arch: "dsh", out: out)
+        XCTAssertEqual(noHead.status, 2)
+        XCTAssertTrue(noHead.stderr.contains("arch 'dsh' has no head for a backbone"), noHead.stderr)
+        let missing = try train(s, arch: "cbam", out: out, extra: ["--backbone-weights", s.scratch.path + "/absent.safetensors"])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.contains("absent.safetensors: no such efficientnet-lite0 weights file"), missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("scripts/fetch-backbone"), missing.stderr)
+        for result in [unknown, noHead, missing] {
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+
+        // A head whose backbone weights are nowhere near it: eval says what it needs.
+        XCTAssertEqual(try train(s, arch: "cbam", out: out).status, 0)
+        let elsewhere = try ScratchDirectory()
+        let moved = elsewhere.path + "/head.safetensors"
+        try FileManager.default.copyItem(atPath: out, toPath: moved)
+        let eval = try CommandRunner.run(["eval", "--model", moved, "--dataset", s.gallery, "--protocol", "cifar10-full"],
+                                         environment: s.environment, currentDirectory: elsewhere.path)
+        XCTAssertEqual(eval.status, 2)
+        XCTAssertTrue(eval.stderr.contains("\(moved) needs its backbone"), eval.stderr)
+        XCTAssertTrue(eval.stderr.contains("scripts/fetch-backbone"), eval.stderr)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+@testable import Networks
+import Render
+import TestSupport
+import XCTest
+
+/// Hash heads on EfficientNet-Lite0: the trunk / last-stage split, the heads' shapes and
+/// attention maps, the feature cache file and batches, and a head that must learn.
+final class BackboneHeadTests: XCTestCase {
+    private func images(_ n: Int, side: Int, seed: UInt64) -> Tensor {
+        var generator = SeededGenerator(seed: seed)
+        return .randomUniform([n, 3, side, side], low: -1, high: 1, generator: &generator)
+    }
+
+    func testLastStageContinuesTheTrunk() {
+        let backbone = RandomBackbone.model()
+        let x = images(2, side: 64, seed: 3)
+        let trunk = backbone.trunk(x)
+        XCTAssertEqual(trunk.shape, [2, EfficientNetLite0.trunkChannels, 2, 2])
+        var stage = backbone.lastStage()
+        let staged = stage.forward(trunk, training: false).output
+        XCTAssertEqual(staged.shape, [2, 1280, 2, 2])
+        assertClose(staged.scalars, backbone.features(x).scalars, rtol: 1e-4, atol: 1e-4)
+        // The untrained stage has the same names and shapes, so pretrained weights load into it.
+        var generator = SeededGenerator(seed: 0)
+        let untrained = EfficientNetLite0.untrainedLastStage(&generator).stateDict
+        XCTAssertEqual(untrained.map(\.name), backbone.lastStage().stateDict.map(\.name))
+        XCTAssertEqual(untrained.map(\.value.shape), backbone.lastStage().stateDict.map(\.value.shape))
+    }
+
+    func testHeadsEncodeTrunkFeaturesOrImagesAlikeAndShowAttention() {
+        let backbone = RandomBackbone.model()
+        let x = images(3, side: 64, seed: 4)
+        for arch in Architecture.allCases where arch.hasBackboneHead {
+            var head = arch.build(.init(bits: 12, inputSize: 64, classes: 10, seed: 2, backbone: .efficientNetLite0))
+            head.loadPretrainedStage(from: backbone)
+            XCTAssertEqual(head.parameter("features.stage.head.weight"), backbone.lastStage().parameter("head.weight"), "\(arch)")
+            let fromFeatures = head.forward(backbone.trunk(x), training: false).output
+            XCTAssertEqual(head.split(fromFeatures).codes.shape, [3, 12], "\(arch)")
+            var endToEnd = head
+            endToEnd.backbone = backbone
+            XCTAssertEqual(endToEnd.forward(x, training: false).output, fromFeatures, "\(arch)")
+            XCTAssertFalse(endToEnd.parameters.contains { !$0.name.hasPrefix("features.") && !$0.name.hasPrefix("hash.")
+                && !$0.name.hasPrefix("classifier.") }, "\(arch): the frozen trunk has no parameters")
+            let maps = endToEnd.attentionMaps(x).maps
+            let shown = ModuleAttentionMap.displayed(among: maps)
+            XCTAssertEqual(shown?.map.shape, [3, 2, 2], "\(arch): one (H/32 x W/32) map per image")
+        }
+    }
+
+    func testFeatureFileRoundTripsAsFloat16() throws {
+        let scratch = try ScratchDirectory()
+        var generator = SeededGenerator(seed: 9)
+        let values = Tensor.randomUniform([3 * 4 * 2 * 2], low: -8, high: 8, generator: &generator).scalars
+        let features = BackboneFeatures(itemShape: [4, 2, 2], values: values, readable: [true, false, true])
+        try features.save(to: scratch.path + "/f.safetensors", metadata: ["size": "64"])
+        let (loaded, metadata) = try BackboneFeatures.load(scratch.path + "/f.safetensors")
+        XCTAssertEqual(metadata["size"], "64")
+        XCTAssertEqual(loaded.itemShape, [4, 2, 2])
+        XCTAssertEqual(loaded.readable, [true, false, true])
+        for (a, b) in zip(loaded.values, values) { XCTAssertEqual(a, b, accuracy: abs(b) / 1000 + 1e-4) }
+        XCTAssertEqual(loaded.batch([2, 0]).scalars, Array(loaded.values[32..<48] + loaded.values[0..<16]))
+        XCTAssertThrowsError(try BackboneFeatures.load(scratch.path + "/absent.safetensors"))
+    }
+
+    func testFeatureBatchesVisitTheImageLoadersOrderAndSkipUnreadableItems() {
+        let features = BackboneFeatures(itemShape: [1, 1, 1], values: (0..<10).map(Float.init),
+                                        readable: (0..<10).map { $0 != 4 })
+        let loader = FeatureBatchLoader(indices: Array(0..<10), batchSize: 4, features: features, seed: 7)
+        let images = ImageBatchLoader(indices: Array(0..<10), batchSize: 4, preprocessor: ImagePreprocessor(width: 8, height: 8, normalization: .cifar10),
+                                      seed: 7) { _ in RGBImage(width: 8, height: 8, pixels: []) }
+        XCTAssertEqual(loader.order(epoch: 2), images.order(epoch: 2))
+        var pass = loader.batches(visiting: loader.order(epoch: 2), epoch: 2)
+        var seen: [Int] = []
+        while let batch = pass.nextBatch() {
+            XCTAssertEqual(batch.images.scalars, batch.indices.map(Float.init))
+            seen += batch.indices
+        }
+        XCTAssertEqual(seen, loader.order(epoch: 2).filter { $0 != 4 })
+        XCTAssertEqual(pass.skippedCount, 1)
+    }
+
+    /// Class-patterned trunk features (each class its own random map, plus noise): a cbam head
+    /// trained on them must pull same-class codes together.
+    func testHeadTrainedOnCachedFeaturesSeparatesClasses() throws {
+        let classes = 4, perClass = 10, shape = [EfficientNetLite0.trunkChannels, 2, 2]
+        let size = shape.reduce(1, *)
+        var generator = SeededGenerator(seed: 11)
+        let patterns = (0..<classes).map { _ in Tensor.randomUniform([size], low: -2, high: 2, generator: &generator).scalars }
+        var values: [Float] = []
+        for item in 0..<classes * perClass {
+            let noise = Tensor.randomUniform([size], low: -1, high: 1, generator: &generator).scalars
+            values += zip(patterns[item % classes], noise).map { $0 + $1 }
+        }
+        let features = BackboneFeatures(itemShape: shape, values: values, readable: Array(repeating: true, count: classes * perClass))
+        let configuration = try XCTUnwrap(TrainingConfiguration(arch: .cbam, bits: 16, classCount: classes, epochs: 8, batchSize: 10,
+                                                                learningRate: 1e-3, seed: 3, backbone: .efficientNetLite0, inputSize: 64))
+        let source = FeatureBatchLoader(indices: Array(0..<classes * perClass), batchSize: 10, features: features, seed: 3)
+        var trainer = HashingTrainer(configuration: configuration, source: source, pretrained: RandomBackbone.model(),
+                                     labels: { .classIDs($0.map { $0 % classes }) })
+        var losses: [Double] = []
+        while !trainer.isFinished {
+            guard case .completed(let summary) = trainer.trainEpoch() else { return XCTFail("not interrupted") }
+            losses.append(summary.loss)
+        }
+        XCTAssertLessThan(try XCTUnwrap(losses.last), try XCTUnwrap(losses.first) / 2, "\(losses)")
+        let codes = NetworkEncoder.encode(trainer.network, features: features, indices: Array(0..<classes * perClass))
+        let bits = codes.values.map { $0 >= 0 }
+        func distance(_ a: Int, _ b: Int) -> Int { (0..<16).filter { bits[a * 16 + $0] != bits[b * 16 + $0] }.count }
+        var same: [Int] = [], other: [Int] = []
+        for a in 0..<classes * perClass {
+            for b in a + 1..<classes * perClass { (a % classes == b % classes ? { same.append(distance(a, b)) } : { other.append(distance(a, b)) })() }
+        }
+        let meanSame = Double(same.reduce(0, +)) / Double(same.count), meanOther = Double(other.reduce(0, +)) / Double(other.count)
+        XCTAssertLessThan(meanSame + 3, meanOther, "same-class codes \(meanSame) bits apart, other classes \(meanOther)")
+    }
+}
