@@ -69,6 +69,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Input size in pixels (default: the recipe's; 160 for backbone heads).", valueName: "pixels"))
     var size: Int?
 
+    @Option(name: .customLong("augment-copies"), help: ArgumentHelp("With --backbone: also cache this many augmented copies of the training features (rotation ±30°, brightness ±30%, shift, flip) and train on a seeded pick per image and epoch.", valueName: "n"))
+    var augmentCopies = 0
+
     @Option(name: .customLong("backbone-weights"), help: ArgumentHelp("The backbone's imported weights (default: .cache/backbones/NAME.safetensors).", valueName: "file"))
     var backboneWeights: String?
 

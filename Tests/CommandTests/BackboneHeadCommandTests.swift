@@ -51,10 +51,16 @@ final class BackboneHeadCommandTests: XCTestCase {
         XCTAssertNotNil(file.entry("features.stage.head.weight"), "the fine-tuned last stage is the head's")
         let trainedMAP = try XCTUnwrap(metadata.provenance.meanAveragePrecision)
 
-        // A second head on the same gallery and size reads the cached features.
-        let second = try train(s, arch: "dath", out: s.scratch.path + "/dath.safetensors")
+        // A second head on the same gallery and size reads the cached features; its augmented
+        // copy is computed once, then cached too.
+        let copies = ["--augment-copies", "1"]
+        let second = try train(s, arch: "dath", out: s.scratch.path + "/dath.safetensors", extra: copies)
         XCTAssertEqual(second.status, 0, second.stderr)
-        XCTAssertFalse(second.stderr.contains("backbone features of"), second.stderr)
+        let featureLines = second.stderr.split(separator: "\n").filter { $0.contains("backbone features of") }
+        XCTAssertEqual(featureLines.count, 1, second.stderr)
+        XCTAssertTrue(featureLines.first?.contains("at 32x32, augmented copy 1 in") ?? false, second.stderr)
+        let third = try train(s, arch: "dath", out: s.scratch.path + "/dath2.safetensors", extra: copies)
+        XCTAssertFalse(third.stderr.contains("backbone features of"), third.stderr)
 
         // eval encodes images end to end (trunk in float32, not the float16 cache): same mAP
         // up to the rounding of the cached features.
@@ -79,7 +85,16 @@ final class BackboneHeadCommandTests: XCTestCase {
         XCTAssertEqual(missing.status, 2)
         XCTAssertTrue(missing.stderr.contains("absent.safetensors: no such efficientnet-lite0 weights file"), missing.stderr)
         XCTAssertTrue(missing.stderr.contains("scripts/fetch-backbone"), missing.stderr)
-        for result in [unknown, noHead, missing] {
+        var copiesWithoutBackbone = try train(s, arch: "cbam", out: out, extra: ["--augment-copies", "2"])
+        XCTAssertEqual(copiesWithoutBackbone.status, 0, "with --backbone the copies are fine: \(copiesWithoutBackbone.stderr)")
+        try? FileManager.default.removeItem(atPath: out)
+        copiesWithoutBackbone = try CommandRunner.run(["train", "--arch", "cbam", "--bits", "16", "--augment-copies", "2",
+                                                       "--dataset", s.gallery, "--protocol", "cifar10-full", "--epochs", "1",
+                                                       "--out", out], environment: s.environment)
+        XCTAssertEqual(copiesWithoutBackbone.status, 2)
+        XCTAssertTrue(copiesWithoutBackbone.stderr.contains("--augment-copies augments cached backbone features: it needs --backbone"),
+                      copiesWithoutBackbone.stderr)
+        for result in [unknown, noHead, missing, copiesWithoutBackbone] {
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))

@@ -80,6 +80,26 @@ final class BackboneHeadTests: XCTestCase {
         XCTAssertEqual(pass.skippedCount, 1)
     }
 
+    func testAugmentedCopiesAreDrawnPerItemAndEpoch() {
+        let plain = BackboneFeatures(itemShape: [1, 1, 1], values: (0..<20).map(Float.init), readable: Array(repeating: true, count: 20))
+        let copy = BackboneFeatures(itemShape: [1, 1, 1], values: (0..<20).map { Float($0) + 100 }, readable: plain.readable)
+        let loader = FeatureBatchLoader(indices: Array(0..<20), batchSize: 8, features: plain, augmentedCopies: [copy], seed: 5)
+        var picks: [Int] = []
+        for epoch in 0..<3 {
+            var pass = loader.batches(visiting: loader.order(epoch: epoch), epoch: epoch)
+            while let batch = pass.nextBatch() {
+                for (row, item) in batch.indices.enumerated() {
+                    let variant = loader.variant(epoch: epoch, item: item)
+                    XCTAssertEqual(batch.images.scalars[row], Float(item) + (variant == 1 ? 100 : 0))
+                    picks.append(variant)
+                }
+            }
+        }
+        XCTAssertEqual(picks.count, 60)
+        XCTAssertTrue((15...45).contains(picks.filter { $0 == 1 }.count), "the copy is drawn about half the time: \(picks)")
+        XCTAssertEqual(loader.variant(epoch: 1, item: 3), loader.variant(epoch: 1, item: 3))
+    }
+
     /// Class-patterned trunk features (each class its own random map, plus noise): a cbam head
     /// trained on them must pull same-class codes together.
     func testHeadTrainedOnCachedFeaturesSeparatesClasses() throws {

@@ -35,14 +35,17 @@ public struct BackboneFeatures: Sendable {
         })
     }
 
-    /// Runs `backbone.trunk` over items 0..<count in batches. `progress(done, count)` after
-    /// each batch; the skipped items are those whose image could not be loaded.
+    /// Runs `backbone.trunk` over items 0..<count in batches, each image bent first by
+    /// `augmentation`'s draw for (seed, copy, item) (none: the images as they are).
+    /// `progress(done, count)` after each batch; the skipped items are those whose image could
+    /// not be loaded.
     public static func extract(_ backbone: EfficientNetLite0, count: Int, preprocessor: ImagePreprocessor,
+                               augmentation: TrainingAugmentation = .none, seed: UInt64 = 0, copy: Int = 0,
                                batchSize: Int = 64, threads: Int = 2, load: @escaping ImageBatchLoader.ImageSource,
                                progress: (Int, Int) -> Void = { _, _ in }) -> (features: BackboneFeatures, skipped: [SkippedImage]) {
         let loader = ImageBatchLoader(indices: Array(0..<count), batchSize: batchSize, preprocessor: preprocessor,
-                                      shuffle: false, threads: threads, load: load)
-        var batches = loader.epoch(0)
+                                      augmentation: augmentation, shuffle: false, seed: seed, threads: threads, load: load)
+        var batches = loader.epoch(copy)
         var values: [Float] = [], readable = [Bool](repeating: false, count: count)
         var itemShape: [Int] = [], done = 0
         while let batch = batches.nextBatch() {

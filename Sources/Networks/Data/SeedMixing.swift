@@ -3,6 +3,7 @@
 enum SeedMixing {
     static let shuffleStream: UInt64 = 0x5348_5546  // "SHUF"
     static let augmentationStream: UInt64 = 0x4155_474D  // "AUGM"
+    static let variantStream: UInt64 = 0x5641_5249  // "VARI"
 
     /// SplitMix64's finaliser folded over the values: distinct inputs give unrelated seeds.
     static func mix(_ values: UInt64...) -> UInt64 {

@@ -41,6 +41,12 @@ public struct TrainingAugmentation: Sendable, Equatable {
     public static let robust = TrainingAugmentation(cropPadding: 4, flipProbability: 0.5,
                                                     maxRotationDegrees: 15, brightnessJitter: 0.2)
 
+    /// What augmented copies of a backbone's cached features are made with (the bends the
+    /// CNN+CBAM+LSH paper trains against): ±30 degrees, brightness ±30%, shifts of up to 16
+    /// pixels, flip with p = 0.5.
+    public static let backboneCopies = TrainingAugmentation(cropPadding: 16, flipProbability: 0.5,
+                                                            maxRotationDegrees: 30, brightnessJitter: 0.3)
+
     public var isIdentity: Bool {
         cropPadding == 0 && flipProbability == 0 && maxRotationDegrees == 0 && brightnessJitter == 0
     }

@@ -16,15 +16,19 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var backbone: BackboneName?
     /// The square input side, when not the recipe's.
     public var inputSize: Int?
+    /// Augmented copies of the cached backbone features a head trains on besides the plain
+    /// ones (nil or 0: none), each made with the recipe's augmentation.
+    public var augmentedCopies: Int?
 
     /// The recipe's defaults for `arch` (as a head on `backbone`), overridden where an argument
     /// is given. Nil when there is no such recipe.
     public init?(arch: Architecture, bits: Int, classCount: Int, epochs: Int, batchSize: Int? = nil,
                  learningRate: Double? = nil, optimizer: OptimizerChoice? = nil, seed: UInt64 = 0,
-                 backbone: BackboneName? = nil, inputSize: Int? = nil) {
+                 backbone: BackboneName? = nil, inputSize: Int? = nil, augmentedCopies: Int? = nil) {
         guard let recipe = TrainingRecipe.recipe(for: arch, backbone: backbone) else { return nil }
         self.backbone = backbone
         self.inputSize = inputSize
+        self.augmentedCopies = augmentedCopies
         self.arch = arch
         self.bits = bits
         self.classes = recipe.objective.needsClassifier ? classCount : nil
@@ -44,7 +48,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case arch, bits, classes, epochs, batchSize = "batch_size", learningRate = "learning_rate", optimizer, seed, backbone
-        case inputSize = "input_size"
+        case inputSize = "input_size", augmentedCopies = "augmented_copies"
     }
 }
 

@@ -71,8 +71,9 @@ public struct TrainingRecipe: Sendable, Equatable {
                      optimizer: .sgd, learningRate: 0.05, batchSize: 128),
     ]
 
-    // Heads on EfficientNet-Lite0's trunk features (cached, so no image augmentation), the last
-    // stage fine-tuned with them: Adam at a rate low enough for pretrained weights.
+    // Heads on EfficientNet-Lite0's trunk features (cached: augmentation only through augmented
+    // copies of the cache, `--augment-copies`), the last stage fine-tuned with them: Adam at a
+    // rate low enough for pretrained weights.
     static let headTable: [Architecture: TrainingRecipe] = [
         .cbam: backboneHead(.tripletLikelihood(margin: 5, classificationWeight: 1, quantizationWeight: 0.01)),
         .dath: backboneHead(.tripletLikelihood(margin: 5, classificationWeight: 1, quantizationWeight: 0.01)),
@@ -82,7 +83,7 @@ public struct TrainingRecipe: Sendable, Equatable {
     /// The defaults of a head on a pretrained backbone: 160x160 inputs (CIFAR-10's 32x32
     /// upscaled; 224 for Corel by --size), EfficientNet-Lite's (x - 127) / 128.
     private static func backboneHead(_ objective: HashingObjective) -> TrainingRecipe {
-        TrainingRecipe(objective: objective, optimizer: .adam, learningRate: 3e-4, decay: .cosine, augmentation: .none,
+        TrainingRecipe(objective: objective, optimizer: .adam, learningRate: 3e-4, decay: .cosine, augmentation: .backboneCopies,
                        normalization: .efficientNetLite, inputSize: 160, batchSize: 64)
     }
 

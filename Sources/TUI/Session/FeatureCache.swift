@@ -2,17 +2,20 @@ import Foundation
 import Networks
 import Retrieval
 
-/// A backbone's trunk features of a whole gallery at one input size, kept between runs as
+/// A backbone's trunk features of a whole gallery at one input size (or of an augmented copy of
+/// it, for training heads with augmentation), kept between runs as
 /// float16 safetensors files in $XDG_CACHE_HOME/hashscope/features (or ~/.cache/...), named by a
 /// hash of (weights file digest, gallery spec with an absolute path, input size).
 ///
 /// A file is used only when it reads back whole and its metadata says it holds these weights'
 /// features of these items (their ids hashed) at this size; anything else is recomputed and
 /// replaced atomically.
-struct FeatureCache {
-    let folder: String
+public struct FeatureCache: Sendable {
+    public let folder: String
 
-    static var defaultFolder: String {
+    public init(folder: String) { self.folder = folder }
+
+    public static var defaultFolder: String {
         let environment = ProcessInfo.processInfo.environment
         let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache"
@@ -20,28 +23,51 @@ struct FeatureCache {
     }
 
     /// What the features depend on.
-    struct Key: Equatable {
-        let backbone: BackboneName
-        let weightsDigest: String
-        let gallery: String
-        let size: Int
-        let itemsDigest: String
-        let count: Int
+    public struct Key: Equatable, Sendable {
+        public let backbone: BackboneName
+        public let weightsDigest: String
+        public let gallery: String
+        public let size: Int
+        public let itemsDigest: String
+        public let count: Int
+        /// 0: the images as they are; n > 0: the n-th augmented copy, each image bent by
+        /// `augmentation`'s draw for (seed, n, item).
+        public var copy = 0
+        public var augmentation = TrainingAugmentation.none
+        public var seed: UInt64 = 0
+
+        /// The key of augmented copy `n` (1, 2, ...) under `augmentation` and `seed`.
+        public func augmentedCopy(_ n: Int, augmentation: TrainingAugmentation, seed: UInt64) -> Key {
+            var key = self
+            key.copy = n
+            key.augmentation = augmentation
+            key.seed = seed
+            return key
+        }
+
+        /// What the copy's images went through, for the file's metadata and name.
+        var augmentationText: String {
+            let a = augmentation
+            return "copy \(copy) seed \(seed): crop padding \(a.cropPadding), flip \(a.flipProbability), "
+                + "rotation \(a.maxRotationDegrees), brightness \(a.brightnessJitter)"
+        }
 
         var metadata: [String: String] {
             ["kind": "hashscope-backbone-features", "version": "1", "backbone": backbone.rawValue,
              "weights_sha256": weightsDigest, "gallery": gallery, "size": "\(size)", "items_sha256": itemsDigest,
              "count": "\(count)", "stage": "trunk (blocks 0-\(EfficientNetLite0.trunkBlockCount - 1))"]
+                .merging(copy > 0 ? ["augmentation": augmentationText] : [:]) { a, _ in a }
         }
 
         var fileName: String {
             let text = ["v1", backbone.rawValue, weightsDigest, gallery, "\(size)"].joined(separator: "\n")
+                + (copy > 0 ? "\n" + augmentationText : "")
             return String(SHA256.hex(SHA256.hash(Array(text.utf8))).prefix(32)) + ".safetensors"
         }
     }
 
-    static func key(backbone: BackboneName, weightsPath: String, gallery: any Gallery, canonicalSpec: String,
-                    size: Int) throws -> Key {
+    public static func key(backbone: BackboneName, weightsPath: String, gallery: any Gallery, canonicalSpec: String,
+                           size: Int) throws -> Key {
         var hasher = SHA256()
         for item in gallery.items { hasher.update(Array((item.id + "\n").utf8)) }
         return Key(backbone: backbone, weightsDigest: try BackboneWeights.fileDigest(weightsPath), gallery: canonicalSpec,
@@ -72,7 +98,7 @@ struct FeatureCache {
 
     /// The features of every item of `gallery`: from the cache, or computed (and cached).
     /// `note` hears about unusable cache files, skipped images and cache write failures.
-    func features(backbone: EfficientNetLite0, key: Key, gallery: any Gallery, threads: Int,
+    public func features(backbone: EfficientNetLite0, key: Key, gallery: any Gallery, threads: Int,
                   note: (String) -> Void, progress: ((Int, Int) -> Void)?) -> (features: BackboneFeatures, cached: Bool, seconds: Double) {
         let (found, problem) = read(key)
         if let found { return (found, true, 0) }
@@ -80,6 +106,7 @@ struct FeatureCache {
         let preprocessor = ImagePreprocessor(width: key.size, height: key.size, normalization: EfficientNetLiteConfig.normalization)
         let start = Date()
         let (features, skipped) = BackboneFeatures.extract(backbone, count: gallery.items.count, preprocessor: preprocessor,
+                                                           augmentation: key.augmentation, seed: key.seed, copy: key.copy,
                                                            threads: threads, load: { try gallery.image(at: $0) },
                                                            progress: { progress?($0, $1) })
         let seconds = Date().timeIntervalSince(start)

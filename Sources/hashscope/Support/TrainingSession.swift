@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Networks
 import Retrieval
+import TUI
 
 /// One `train` invocation after its input was checked: the epoch loop with checkpoints and
 /// stop signals, the final measurement and the model file.
@@ -29,6 +30,10 @@ struct TrainingSession {
             backbone = known
         }
         if let size = command.size, !(32...512).contains(size) { throw InputError("--size must be 32...512 (got \(size))") }
+        guard (0...8).contains(command.augmentCopies) else { throw InputError("--augment-copies must be 0...8 (got \(command.augmentCopies))") }
+        if command.augmentCopies > 0 && backbone == nil {
+            throw InputError("--augment-copies augments cached backbone features: it needs --backbone")
+        }
         guard BinaryCodes.bitRange.contains(command.bits) else {
             throw InputError("--bits \(command.bits) is outside \(BinaryCodes.bitRange.lowerBound)...\(BinaryCodes.bitRange.upperBound)")
         }
@@ -53,7 +58,8 @@ struct TrainingSession {
         guard let configuration = TrainingConfiguration(arch: arch, bits: command.bits, classCount: data.classNames.count,
                                                         epochs: command.epochs, batchSize: command.batch, learningRate: command.lr,
                                                         optimizer: optimizer, seed: command.seed, backbone: backbone,
-                                                        inputSize: command.size) else {
+                                                        inputSize: command.size,
+                                                        augmentedCopies: command.augmentCopies > 0 ? command.augmentCopies : nil) else {
             preconditionFailure("checked above: \(arch) has a recipe")
         }
         if let backbone {
@@ -62,18 +68,27 @@ struct TrainingSession {
             let size = configuration.recipe.inputSize
             let key = try FeatureCache.key(backbone: backbone, weightsPath: weights, gallery: data.gallery,
                                            canonicalSpec: data.canonicalSpec, size: size)
-            let progress = Diagnostics.progressLine(label: "backbone features \(size)x\(size)")
-            let computed = FeatureCache(folder: FeatureCache.defaultFolder)
-                .features(backbone: network, key: key, gallery: data.gallery, threads: command.threads,
-                          note: { Diagnostics.error($0) }, progress: progress)
-            if progress != nil { Diagnostics.endProgressLine() }
-            if !computed.cached {
-                Diagnostics.error("backbone features of \(data.gallery.items.count) images at \(size)x\(size) in "
-                                  + TrainingProgressPrinter.duration(computed.seconds) + " (cached for the next run)")
+            let cache = FeatureCache(folder: FeatureCache.defaultFolder)
+            let gallery = data.gallery, threads = command.threads
+            func cached(_ key: FeatureCache.Key, _ what: String) -> BackboneFeatures {
+                let progress = Diagnostics.progressLine(label: "backbone features \(size)x\(size)\(what)")
+                let computed = cache.features(backbone: network, key: key, gallery: gallery, threads: threads,
+                                              note: { Diagnostics.error($0) }, progress: progress)
+                if progress != nil { Diagnostics.endProgressLine() }
+                if !computed.cached {
+                    Diagnostics.error("backbone features of \(gallery.items.count) images at \(size)x\(size)\(what) in "
+                                      + TrainingProgressPrinter.duration(computed.seconds) + " (cached for the next run)")
+                }
+                return computed.features
             }
-            features = computed.features
-            let source = FeatureBatchLoader(indices: data.split.train, batchSize: configuration.batchSize,
-                                            features: computed.features, seed: configuration.seed)
+            let plain = cached(key, "")
+            let copies = (0..<command.augmentCopies).map { n in
+                cached(key.augmentedCopy(n + 1, augmentation: configuration.recipe.augmentation, seed: configuration.seed),
+                       ", augmented copy \(n + 1)")
+            }
+            features = plain
+            let source = FeatureBatchLoader(indices: data.split.train, batchSize: configuration.batchSize, features: plain,
+                                            augmentedCopies: copies, seed: configuration.seed)
             trainer = HashingTrainer(configuration: configuration, source: source, pretrained: network, labels: data.batchLabels)
         } else {
             features = nil
