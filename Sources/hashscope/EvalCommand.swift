@@ -19,6 +19,34 @@ struct EvalCommand: ParsableCommand {
             and the seed, so a second eval skips encoding. A cache file that is damaged or
             does not match is ignored and rewritten. --no-cache encodes and keeps nothing.
 
+            --search lsh is the CNN+CBAM+LSH pipeline: it ranks by cosine over the
+            model's real-valued outputs (the relaxed codes before binarisation: tanh or fc
+            features; sigmoid outputs less 0.5). The database's go into --tables
+            random-hyperplane (cosine) LSH tables of --table-bits hyperplanes each (drawn
+            from seed 0); a query probes --probes buckets per table (its own, then
+            query-directed multi-probe), and its candidates, the union over the tables,
+            are scored by exact cosine. The ranking scored is the candidates by
+            descending cosine (ties by database index), then every item never probed, in
+            database order. mAP@k, P@k and R@k are defined over that ranking exactly as
+            over a Hamming ranking, so mAP@all stays defined and comparable with exact
+            search, and equals exact cosine ranking once --probes reaches 2^table-bits
+            (every bucket). The Hamming-radius line becomes the probed set's: precision =
+            relevant candidates / candidates (0 for none), recall = relevant candidates /
+            relevant items, each averaged over the queries. Also reported: mean candidates
+            per query; mean query time in ms, i.e. the searches of all queries one after
+            another on one thread (normalising and projecting the query, probing, cosine
+            scoring and sorting its candidates; encoding and metric scoring excluded)
+            divided by the number of queries; the index build time. The defaults
+            (\(EvalCommand.lshDefaultsWhy)
+
+            JSON with --search lsh: "search" ("lsh"), "map", "topk", "queries",
+            "database", "bits", "multi_label", "p_at", "r_at" as above;
+            "candidate_precision", "candidate_recall", "candidates_per_query",
+            "query_ms", "build_seconds", "tables", "table_bits", "probes" (per table,
+            capped at 2^table-bits); "protocol", "model", "dataset",
+            "encode_images_per_second" and "cached" (always false: the float outputs are
+            encoded every time, never cached). There is no "p_r2", "r_r2" or "pr_curve".
+
             Exit status: 0 metrics printed; 1 printed, but some images were unreadable and
             left out (each named on stderr); 2 bad input (a missing, corrupt or mismatched
             model file, a gallery that cannot be opened or does not fit the protocol).
@@ -39,6 +67,18 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Threads for encoding and scoring.")
     var threads: Int = 2
 
+    @Option(help: ArgumentHelp("exact: Hamming ranking of the binary codes; lsh: cosine LSH over the real-valued outputs (see below).", valueName: "exact|lsh"))
+    var search = "exact"
+
+    @Option(help: ArgumentHelp("--search lsh: number of hash tables, 1...256.", valueName: "L"))
+    var tables = EvalCommand.lshDefaults.tables
+
+    @Option(name: .customLong("table-bits"), help: ArgumentHelp("--search lsh: hyperplanes per table (bucket key bits), 1...32.", valueName: "K"))
+    var tableBits = EvalCommand.lshDefaults.tableBits
+
+    @Option(help: ArgumentHelp("--search lsh: buckets probed per table (1 = the query's own); 2^K probes every bucket.", valueName: "n"))
+    var probes = EvalCommand.lshDefaults.probes
+
     @Flag(name: .customLong("no-cache"), help: "Encode every image; read and write no cached codes.")
     var noCache = false
 
@@ -46,6 +86,7 @@ struct EvalCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        if search != "exact" { return try runLSHSearch() }
         MemoryTuning.keepFreedMemoryForReuse()
         let loaded: LoadedModel, data: ProtocolData
         do {
