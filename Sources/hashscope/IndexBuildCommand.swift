@@ -55,7 +55,7 @@ struct IndexBuildCommand: ParsableCommand {
         let progress = Diagnostics.progressLine(label: "encoding")
         let encoded: (codes: BinaryCodes, indices: [Int], cached: Bool)
         do {
-            encoded = try GalleryCodes.load(network: loaded.network, fingerprint: loaded.fingerprint, preprocessor: loaded.preprocessor,
+            encoded = try GalleryCodes.load(model: loaded,
                                             gallery: opened, cacheFolder: nil, threads: threads,
                                             note: { Diagnostics.error($0) }, progress: progress)
         } catch {

@@ -208,7 +208,7 @@ struct SearchPlan {
             classNames = database.metadata.classNames.isEmpty ? gallery.classNames : database.metadata.classNames
             cached = true
         } else {
-            let encoded = try GalleryCodes.load(network: network, fingerprint: loaded.fingerprint, preprocessor: loaded.preprocessor,
+            let encoded = try GalleryCodes.load(model: loaded,
                                                 gallery: gallery, cacheFolder: cache, threads: threads, note: note, progress: progress)
             codes = encoded.codes
             ids = encoded.indices.map { gallery.items[$0].id }

@@ -5,10 +5,14 @@ import Retrieval
 /// Codes of every item of a gallery, cached as a hashscope index file keyed by the model's
 /// fingerprint and the gallery (like `eval`'s codes, in the same folder). `search` and the TUI
 /// share it, so a gallery encoded by one opens at once in the other.
+///
+/// A head on a backbone encodes the gallery from the backbone's trunk features, read from (or
+/// computed into) the feature cache beside the code cache: a second head on the same gallery
+/// then needs seconds, not a pass of the backbone. Its queries go through the backbone whole.
 public enum GalleryCodes {
-    public static func load(network: HashingNetwork, fingerprint: String, preprocessor: ImagePreprocessor, gallery: any Gallery,
-                     cacheFolder: String?, threads: Int, note: (String) -> Void,
-                     progress: ((Int, Int) -> Void)?) throws -> (codes: BinaryCodes, indices: [Int], cached: Bool) {
+    public static func load(model: LoadedModel, gallery: any Gallery, cacheFolder: String?, threads: Int, note: (String) -> Void,
+                            progress: ((Int, Int) -> Void)?) throws -> (codes: BinaryCodes, indices: [Int], cached: Bool) {
+        let network = model.network, fingerprint = model.fingerprint
         let absolute = URL(fileURLWithPath: gallery.spec.path).standardizedFileURL.path
         let canonical = gallery.spec.path.isEmpty ? gallery.spec.description : "\(gallery.spec.kind.rawValue):\(absolute)"
         let key = "search-v1\n\(fingerprint)\n\(canonical)\nall"
@@ -22,8 +26,20 @@ public enum GalleryCodes {
             }
             note("ignoring the cached codes (\(path): damaged or made for another model or gallery); encoding again")
         }
-        let result = NetworkEncoder.encode(network, indices: Array(items.indices), preprocessor: preprocessor, threads: threads,
+        let result: NetworkEncoder.Result
+        if let backbone = model.backbone, let trunk = network.backbone, let cacheFolder {
+            let features = URL(fileURLWithPath: cacheFolder).deletingLastPathComponent().appendingPathComponent("features").path
+            let key = try FeatureCache.key(backbone: backbone.name, weightsPath: backbone.weightsPath, gallery: gallery,
+                                           canonicalSpec: canonical, size: model.metadata.inputSize.width)
+            let cached = FeatureCache(folder: features).features(backbone: trunk, key: key, gallery: gallery, threads: threads,
+                                                                 note: note, progress: progress)
+            var head = network
+            head.backbone = nil
+            result = NetworkEncoder.encode(head, features: cached.features, indices: Array(items.indices))
+        } else {
+            result = NetworkEncoder.encode(network, indices: Array(items.indices), preprocessor: model.preprocessor, threads: threads,
                                            load: { try gallery.image(at: $0) }, progress: { progress?($0, $1) })
+        }
         for item in result.skipped { note("skipped \(item)") }
         guard !result.indices.isEmpty else { throw SessionError("\(gallery.spec.description): no readable images") }
         let codes = network.binaryCodes(result.values)

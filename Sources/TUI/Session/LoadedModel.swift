@@ -8,6 +8,8 @@ public struct LoadedModel: Sendable {
     public let metadata: ModelMetadata
     public let network: HashingNetwork
     public let fingerprint: String
+    /// The backbone a head sits on and its weights file (nil for a self-contained network).
+    public let backbone: (name: BackboneName, weightsPath: String)?
 
     public init(path: String) throws(SessionError) {
         let file: SafetensorsFile, decoded: ModelMetadata?
@@ -33,11 +35,12 @@ public struct LoadedModel: Sendable {
         }
         var network = arch.build(.init(bits: metadata.bits, inputSize: size.width, classes: classes, seed: 0, backbone: backbone))
         do { try ModelFile.load(file, into: &network) } catch { throw SessionError(error.localizedDescription) }
-        if let backbone {
+        self.backbone = try backbone.map { name throws(SessionError) in
             // The head's file holds no backbone weights: they come from the repository's cache.
             do {
-                let weights = try BackboneWeights.locate(backbone, roots: BackboneWeights.roots(near: path))
-                network.backbone = try BackboneWeights.open(backbone, path: weights)
+                let weights = try BackboneWeights.locate(name, roots: BackboneWeights.roots(near: path))
+                network.backbone = try BackboneWeights.open(name, path: weights)
+                return (name, weights)
             } catch { throw SessionError("\(path) needs its backbone: \(error.localizedDescription)") }
         }
         self.path = path

@@ -60,7 +60,7 @@ public final class Workspace: @unchecked Sendable {
         }
         let encoded: (codes: BinaryCodes, indices: [Int], cached: Bool)
         do {
-            encoded = try GalleryCodes.load(network: model.network, fingerprint: model.fingerprint, preprocessor: model.preprocessor,
+            encoded = try GalleryCodes.load(model: model,
                                             gallery: gallery, cacheFolder: cacheFolder, threads: threads, note: note, progress: progress)
         } catch { throw SessionError(error.localizedDescription) }
         return Workspace(model: model, gallery: gallery, gallerySpec: gallerySpec, codes: encoded.codes,
