@@ -35,15 +35,16 @@ public struct BackboneFeatures: Sendable {
         })
     }
 
-    /// Runs `backbone.trunk` over items 0..<count in batches, each image bent first by
-    /// `augmentation`'s draw for (seed, copy, item) (none: the images as they are).
-    /// `progress(done, count)` after each batch; the skipped items are those whose image could
-    /// not be loaded.
-    public static func extract(_ backbone: EfficientNetLite0, count: Int, preprocessor: ImagePreprocessor,
+    /// Runs `backbone.trunk` over `items` (default: all of 0..<count) in batches, each image
+    /// bent first by `augmentation`'s draw for (seed, copy, item) (none: the images as they
+    /// are); rows of items not run stay zero and unreadable. `progress(done, total)` after each
+    /// batch; the skipped items are those whose image could not be loaded.
+    public static func extract(_ backbone: EfficientNetLite0, count: Int, items: [Int]? = nil, preprocessor: ImagePreprocessor,
                                augmentation: TrainingAugmentation = .none, seed: UInt64 = 0, copy: Int = 0,
                                batchSize: Int = 64, threads: Int = 2, load: @escaping ImageBatchLoader.ImageSource,
                                progress: (Int, Int) -> Void = { _, _ in }) -> (features: BackboneFeatures, skipped: [SkippedImage]) {
-        let loader = ImageBatchLoader(indices: Array(0..<count), batchSize: batchSize, preprocessor: preprocessor,
+        let indices = items ?? Array(0..<count)
+        let loader = ImageBatchLoader(indices: indices, batchSize: batchSize, preprocessor: preprocessor,
                                       augmentation: augmentation, shuffle: false, seed: seed, threads: threads, load: load)
         var batches = loader.epoch(copy)
         var values: [Float] = [], readable = [Bool](repeating: false, count: count)
@@ -64,8 +65,8 @@ public struct BackboneFeatures: Sendable {
                     }
                 }
             }
-            done = batch.indices.last.map { $0 + 1 } ?? done
-            progress(done, count)
+            done += batch.count
+            progress(done + batches.skippedCount, indices.count)
         }
         if itemShape.isEmpty {  // nothing readable: shape from the network's geometry
             let side = (preprocessor.height + EfficientNetLiteConfig.reduction - 1) / EfficientNetLiteConfig.reduction

@@ -15,8 +15,9 @@ public struct FeatureBatchLoader: TrainingBatchSource {
                 seed: UInt64 = 0) {
         precondition(batchSize > 0, "batch size must be positive")
         precondition(indices.allSatisfy { $0 >= 0 && $0 < features.count }, "an item beyond the cached features")
-        precondition(augmentedCopies.allSatisfy { $0.count == features.count && $0.itemShape == features.itemShape },
-                     "augmented copies must hold the same items as the features")
+        precondition(augmentedCopies.allSatisfy { copy in
+            copy.count == features.count && copy.itemShape == features.itemShape && indices.allSatisfy { copy.readable[$0] || !features.readable[$0] }
+        }, "augmented copies must hold every training item the features hold")
         self.indices = indices
         self.batchSize = batchSize
         self.variants = [features] + augmentedCopies

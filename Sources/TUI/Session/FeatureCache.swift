@@ -35,11 +35,14 @@ public struct FeatureCache: Sendable {
         public var copy = 0
         public var augmentation = TrainingAugmentation.none
         public var seed: UInt64 = 0
+        /// The items a copy holds (the training items; nil: all), sorted.
+        public var items: [Int]?
 
-        /// The key of augmented copy `n` (1, 2, ...) under `augmentation` and `seed`.
-        public func augmentedCopy(_ n: Int, augmentation: TrainingAugmentation, seed: UInt64) -> Key {
+        /// The key of augmented copy `n` (1, 2, ...) of `items` under `augmentation` and `seed`.
+        public func augmentedCopy(_ n: Int, of items: [Int], augmentation: TrainingAugmentation, seed: UInt64) -> Key {
             var key = self
             key.copy = n
+            key.items = items.sorted()
             key.augmentation = augmentation
             key.seed = seed
             return key
@@ -48,7 +51,12 @@ public struct FeatureCache: Sendable {
         /// What the copy's images went through, for the file's metadata and name.
         var augmentationText: String {
             let a = augmentation
-            return "copy \(copy) seed \(seed): crop padding \(a.cropPadding), flip \(a.flipProbability), "
+            let subset = items.map { list in
+                var hasher = SHA256()
+                for i in list { hasher.update(Array("\(i)\n".utf8)) }
+                return "\(list.count) items \(SHA256.hex(hasher.finalize()).prefix(16))"
+            } ?? "all items"
+            return "copy \(copy) seed \(seed) of \(subset): crop padding \(a.cropPadding), flip \(a.flipProbability), "
                 + "rotation \(a.maxRotationDegrees), brightness \(a.brightnessJitter)"
         }
 
@@ -105,7 +113,8 @@ public struct FeatureCache: Sendable {
         if let problem { note("ignoring cached features (\(problem)); computing them again") }
         let preprocessor = ImagePreprocessor(width: key.size, height: key.size, normalization: EfficientNetLiteConfig.normalization)
         let start = Date()
-        let (features, skipped) = BackboneFeatures.extract(backbone, count: gallery.items.count, preprocessor: preprocessor,
+        let (features, skipped) = BackboneFeatures.extract(backbone, count: gallery.items.count, items: key.items,
+                                                           preprocessor: preprocessor,
                                                            augmentation: key.augmentation, seed: key.seed, copy: key.copy,
                                                            threads: threads, load: { try gallery.image(at: $0) },
                                                            progress: { progress?($0, $1) })

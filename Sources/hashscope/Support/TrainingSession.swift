@@ -71,20 +71,22 @@ struct TrainingSession {
             let cache = FeatureCache(folder: FeatureCache.defaultFolder)
             let gallery = data.gallery, threads = command.threads
             func cached(_ key: FeatureCache.Key, _ what: String) -> BackboneFeatures {
-                let progress = Diagnostics.progressLine(label: "backbone features \(size)x\(size)\(what)")
+                let progress = Diagnostics.progressLine(label: "backbone features \(what)")
                 let computed = cache.features(backbone: network, key: key, gallery: gallery, threads: threads,
                                               note: { Diagnostics.error($0) }, progress: progress)
                 if progress != nil { Diagnostics.endProgressLine() }
                 if !computed.cached {
-                    Diagnostics.error("backbone features of \(gallery.items.count) images at \(size)x\(size)\(what) in "
-                                      + TrainingProgressPrinter.duration(computed.seconds) + " (cached for the next run)")
+                    Diagnostics.error("backbone features \(what) in " + TrainingProgressPrinter.duration(computed.seconds)
+                                      + " (cached for the next run)")
                 }
                 return computed.features
             }
-            let plain = cached(key, "")
-            let copies = (0..<command.augmentCopies).map { n in
-                cached(key.augmentedCopy(n + 1, augmentation: configuration.recipe.augmentation, seed: configuration.seed),
-                       ", augmented copy \(n + 1)")
+            let plain = cached(key, "of \(gallery.items.count) images at \(size)x\(size)")
+            let train = data.split.train
+            var copies: [BackboneFeatures] = []
+            for n in 1...max(1, command.augmentCopies) where command.augmentCopies > 0 {
+                copies.append(cached(key.augmentedCopy(n, of: train, augmentation: configuration.recipe.augmentation, seed: configuration.seed),
+                                     "at \(size)x\(size), augmented copy \(n) of the \(train.count) training images"))
             }
             features = plain
             let source = FeatureBatchLoader(indices: data.split.train, batchSize: configuration.batchSize, features: plain,
