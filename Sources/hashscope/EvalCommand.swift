@@ -19,6 +19,12 @@ struct EvalCommand: ParsableCommand {
             and the seed, so a second eval skips encoding. A cache file that is damaged or
             does not match is ignored and rewritten. --no-cache encodes and keeps nothing.
 
+            A head on a backbone (a model trained with --backbone) encodes from the
+            backbone's trunk features in the feature cache ($XDG_CACHE_HOME/hashscope/features,
+            computed and cached when missing, as `train` does); --no-cache runs the images
+            through the whole network instead. "encoded_from" in the JSON says which
+            ("images" or "cached backbone features").
+
             --search lsh is the CNN+CBAM+LSH pipeline: it ranks by cosine over the
             model's real-valued outputs (the relaxed codes before binarisation: tanh or fc
             features; sigmoid outputs less 0.5). The database's go into --tables
@@ -100,10 +106,26 @@ struct EvalCommand: ParsableCommand {
         }
         let progress = Diagnostics.progressLine(label: "encoding")
         let evaluation: CodeEvaluation
+        var fromFeatures = false
         do {
-            evaluation = try CodeEvaluation.run(network: loaded.network, preprocessor: loaded.preprocessor, data: data,
-                                                cache: noCache ? nil : CodeCache(folder: CodeCache.defaultFolder),
-                                                threads: threads, note: { Diagnostics.error($0) }, progress: progress)
+            let cache = noCache ? nil : CodeCache(folder: CodeCache.defaultFolder)
+            if let backbone = loaded.backbone, let trunk = loaded.network.backbone, !noCache {
+                let key = try FeatureCache.key(backbone: backbone.name, weightsPath: backbone.weightsPath, gallery: data.gallery,
+                                               canonicalSpec: data.canonicalSpec, size: loaded.metadata.inputSize.width)
+                let features = FeatureCache(folder: FeatureCache.defaultFolder)
+                    .features(backbone: trunk, key: key, gallery: data.gallery, threads: threads, note: { Diagnostics.error($0) },
+                              progress: progress).features
+                var head = loaded.network
+                head.backbone = nil
+                fromFeatures = true
+                evaluation = try CodeEvaluation.run(network: head, data: data, cache: cache, threads: threads,
+                                                    note: { Diagnostics.error($0) }, progress: progress) {
+                    NetworkEncoder.encode(head, features: features, indices: $0, progress: $1)
+                }
+            } else {
+                evaluation = try CodeEvaluation.run(network: loaded.network, preprocessor: loaded.preprocessor, data: data,
+                                                    cache: cache, threads: threads, note: { Diagnostics.error($0) }, progress: progress)
+            }
         } catch {
             if progress != nil { Diagnostics.endProgressLine() }
             Diagnostics.error(error.localizedDescription)
@@ -116,10 +138,11 @@ struct EvalCommand: ParsableCommand {
             print(MetricsReport.json(metrics, extra: [
                 "protocol": data.split.name, "bits": metrics.bits, "model": model, "dataset": dataset,
                 "encode_images_per_second": evaluation.imagesPerSecond.map { ($0 * 10).rounded() / 10 } ?? NSNull(),
-                "cached": evaluation.cached,
+                "cached": evaluation.cached, "encoded_from": fromFeatures ? "cached backbone features" : "images",
             ]))
         } else {
-            let speed = evaluation.imagesPerSecond.map { "\(Int($0.rounded())) images/s" } ?? "cached codes"
+            let speed = evaluation.imagesPerSecond.map { "\(Int($0.rounded())) images/s" + (fromFeatures ? " (from cached backbone features)" : "") }
+                ?? "cached codes"
             print(["model        \(model)", "protocol     \(data.split.name) on \(dataset)", "encode       \(speed)",
                    MetricsReport.table(metrics)].joined(separator: "\n"))
         }

@@ -68,8 +68,16 @@ final class BackboneHeadCommandTests: XCTestCase {
                                          environment: s.environment)
         XCTAssertEqual(eval.status, 0, eval.stderr)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["encoded_from"] as? String, "images")
         let evalMAP = try XCTUnwrap(json["map"] as? Double, eval.stdout)
         XCTAssertEqual(evalMAP, trainedMAP, accuracy: 0.05)
+        // Without --no-cache eval reads the cached features, as train did: the same mAP exactly.
+        let cached = try CommandRunner.run(["eval", "--model", out, "--dataset", s.gallery, "--protocol", "cifar10-full", "--json"],
+                                           environment: s.environment)
+        XCTAssertEqual(cached.status, 0, cached.stderr)
+        let cachedJSON = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(cached.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(cachedJSON["encoded_from"] as? String, "cached backbone features")
+        XCTAssertEqual(try XCTUnwrap(cachedJSON["map"] as? Double), trainedMAP, accuracy: 1e-9)
     }
 
     func testBadBackboneInputsExitTwoWithOneLine() throws {
