@@ -5,6 +5,7 @@ import PackageDescription
 // compiles to a bit-twiddling sequence and a Hamming scan runs ~3.7x slower (PLATFORM.md, 10).
 // Only the Retrieval target (the Hamming hot path) is built with it.
 let popcnt: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mpopcnt"])]
+let optimisedInDebug = SwiftSetting.unsafeFlags(["-O"], .when(configuration: .debug))
 
 let package = Package(
     name: "hashscope",
@@ -38,7 +39,9 @@ let package = Package(
         .target(name: "Render", dependencies: ["CImageCodecs", "CChafa"]),
         .target(name: "Retrieval", dependencies: ["Render", "CZlib", "COpenBLAS", "CCPUFeatures", "HammingKernelsAVX512"],
                 swiftSettings: popcnt),
-        .target(name: "Networks", dependencies: ["COpenBLAS", "Render"]),
+        // Optimised in debug builds too: the tests run real networks (EfficientNet-Lite0 on
+        // Corel-1k among them), which unoptimised Swift loops make about 30x slower.
+        .target(name: "Networks", dependencies: ["COpenBLAS", "Render"], swiftSettings: [optimisedInDebug]),
         .target(name: "TUI", dependencies: ["Render", "Retrieval", "Networks", "CNcursesw"]),
         .executableTarget(name: "hashscope", dependencies: [
             "Render", "Retrieval", "Networks", "TUI",

@@ -118,4 +118,32 @@ final class BackboneHeadCommandTests: XCTestCase {
         XCTAssertTrue(eval.stderr.contains("\(moved) needs its backbone"), eval.stderr)
         XCTAssertTrue(eval.stderr.contains("scripts/fetch-backbone"), eval.stderr)
     }
+
+    /// The committed Corel-1k head, evaluated from scratch (its own feature cache): the mAP its
+    /// metadata records, within 0.002 (issue 7). Needs the fetched weights and ../shared.
+    func testCommittedCorelHeadReproducesItsRecordedMAP() throws {
+        let weights = TestPaths.repository.appendingPathComponent(BackboneName.efficientNetLite0.defaultWeightsPath).path
+        guard FileManager.default.fileExists(atPath: weights) else {
+            throw XCTSkip("needs the EfficientNet-Lite0 weights at \(weights); run scripts/fetch-backbone")
+        }
+        let images = try TestPaths.sharedDataset("corel1k/images")
+        let model = TestPaths.repository.appendingPathComponent("assets/models/corel1k-effnet-48.safetensors").path
+        let file = try SafetensorsFile(path: model)
+        let metadata = try XCTUnwrap(try ModelMetadata.decode(file.metadata, path: model))
+        XCTAssertEqual(metadata.backbone, "efficientnet-lite0")
+        XCTAssertEqual(metadata.provenance.evaluationProtocol, "corel1k")
+        XCTAssertTrue(metadata.provenance.notes?.hasPrefix("hashscope train --arch dath") ?? false, metadata.provenance.notes ?? "")
+        let recorded = try XCTUnwrap(metadata.provenance.meanAveragePrecision)
+        let scratch = try ScratchDirectory()
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_CACHE_HOME"] = scratch.path + "/cache"
+        let eval = try CommandRunner.run(["eval", "--model", model, "--dataset", "corel:" + images, "--protocol", "corel1k", "--json"],
+                                         environment: environment)
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any], eval.stdout)
+        let map = try XCTUnwrap(json["map"] as? Double)
+        print("committed Corel-1k head: mAP@all \(map), recorded \(recorded)")
+        XCTAssertEqual(map, recorded, accuracy: 0.002)
+        XCTAssertGreaterThan(map, 0.9578, "the CNN+CBAM+LSH paper's Corel-1k MAP")
+    }
 }
