@@ -93,17 +93,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         if search != "exact" { return try runLSHSearch() }
-        MemoryTuning.keepFreedMemoryForReuse()
-        let loaded: LoadedModel, data: ProtocolData
-        do {
-            guard threads >= 1 else { throw InputError("--threads must be at least 1 (got \(threads))") }
-            setenv("HASHSCOPE_THREADS", String(threads), 1)
-            loaded = try LoadedModel(path: model)
-            data = try ProtocolData(spec: dataset, protocolName: protocolName, seed: seed)
-        } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        let (loaded, data) = try openInputs()
         let progress = Diagnostics.progressLine(label: "encoding")
         let evaluation: CodeEvaluation
         var fromFeatures = false
@@ -148,5 +138,20 @@ struct EvalCommand: ParsableCommand {
         }
         fflush(nil)  // all C streams: stdout is block-buffered through a pipe (and a global Swift 6 will not touch)
         if !evaluation.skipped.isEmpty { throw ExitCode(1) }
+    }
+
+    /// The model and the protocol's data after `check` and the common checks; any failure is one
+    /// line on stderr and exit 2.
+    func openInputs(check: () throws -> Void = {}) throws -> (LoadedModel, ProtocolData) {
+        MemoryTuning.keepFreedMemoryForReuse()
+        do {
+            try check()
+            guard threads >= 1 else { throw InputError("--threads must be at least 1 (got \(threads))") }
+            setenv("HASHSCOPE_THREADS", String(threads), 1)
+            return (try LoadedModel(path: model), try ProtocolData(spec: dataset, protocolName: protocolName, seed: seed))
+        } catch {
+            Diagnostics.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
     }
 }

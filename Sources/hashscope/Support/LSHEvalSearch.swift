@@ -41,19 +41,10 @@ extension EvalCommand {
     }
 
     func runLSHSearch() throws {
-        MemoryTuning.keepFreedMemoryForReuse()
-        let loaded: LoadedModel, data: ProtocolData
-        do {
+        let (loaded, data) = try openInputs {
             if let problem = Self.lshOptionProblem(search: search, tables: tables, tableBits: tableBits, probes: probes) {
                 throw InputError(problem)
             }
-            guard threads >= 1 else { throw InputError("--threads must be at least 1 (got \(threads))") }
-            setenv("HASHSCOPE_THREADS", String(threads), 1)
-            loaded = try LoadedModel(path: model)
-            data = try ProtocolData(spec: dataset, protocolName: protocolName, seed: seed)
-        } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
         }
 
         let progress = Diagnostics.progressLine(label: "encoding")
