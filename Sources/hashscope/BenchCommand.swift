@@ -5,5 +5,5 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks behind the README's speed tables (benchmarks/ compares them with peers).",
         subcommands: [BenchSearchCommand.self, BenchMemoryCommand.self, BenchThumbnailsCommand.self, BenchNetworkCommand.self,
-                      BenchTUICommand.self])
+                      BenchTUICommand.self, BenchBackboneCommand.self])
 }

@@ -45,7 +45,6 @@ struct ClassifyCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Image files (JPEG, PNG, PPM).", valueName: "image"))
     var images: [String]
 
-    static let defaultWeights = ".cache/backbones/efficientnet-lite0.safetensors"
     static let classNamesFile = "imagenet_classes.txt"
 
     func validate() throws {

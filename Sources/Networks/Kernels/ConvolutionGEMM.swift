@@ -10,6 +10,12 @@
 // inside it between im2col writing it and sgemm reading it) or several whole images side by
 // side (small maps, 8x8 or 4x4, whose own multiplies would be too narrow for sgemm to run
 // well). Both aim at about `targetColumns` columns.
+//
+// A batch smaller than the worker count (one image: single-image latency) would leave workers
+// idle, so its forward pass splits each image instead: by output rows when the map has more
+// pixels than there are output channels (early layers: large maps, few channels), otherwise by
+// output channels (late layers: 7x7 maps, 1280 channels), each worker multiplying its slice of
+// the weight rows.
 
 /// The sizes of one convolution call.
 struct ConvolutionShape: Sendable {
@@ -48,6 +54,29 @@ struct ConvolutionShape: Sendable {
     /// The widest block, in columns.
     var maximumBlockColumns: Int { imagesPerBlock * rowsPerBand * geometry.outputWidth }
 
+    /// How a forward pass splits its images over workers when the batch is smaller than the
+    /// worker count.
+    struct ImageSplit {
+        enum Axis { case rows, channels }
+        let by: Axis
+        let workers: Int
+    }
+
+    /// Multiply-adds per worker below which splitting an image is not worth waking a worker.
+    static let minimumSplitWork = 1 << 18
+
+    /// The split of each image over up to `workers` workers (see the top of the file), or nil
+    /// when the images are too small to share.
+    func splitWithinImages(workers: Int) -> ImageSplit? {
+        let work = batch * outChannels * groupInRows * geometry.outputPlane
+        let useful = min(workers, work / Self.minimumSplitWork)
+        guard useful > 1 else { return nil }
+        let rowsFit = geometry.outputHeight >= useful, channelsFit = groups == 1 && outChannels >= 8 * useful
+        if rowsFit && (geometry.outputPlane >= outChannels || !channelsFit) { return ImageSplit(by: .rows, workers: useful) }
+        if channelsFit { return ImageSplit(by: .channels, workers: useful) }
+        return nil
+    }
+
     /// Calls body(first image, image count, output rows) for the blocks of `images`, in order
     /// (the bands of an image come one after another, from the top).
     func forEachBlock(_ images: Range<Int>, _ body: (Int, Int, Range<Int>) -> Void) {
@@ -75,8 +104,56 @@ enum ConvolutionGEMM {
         let pb = bias.map { SharedPointer(UnsafeBufferPointer(start: $0, count: s.outChannels)) }
         let py = SharedMutablePointer(UnsafeMutableBufferPointer(start: y, count: s.batch * s.outputImage))
         let workers = Parallel.workerCount(for: s.batch)
+        if workers < Parallel.maximumWorkers, let split = s.splitWithinImages(workers: Parallel.maximumWorkers) {
+            Parallel.forEachRange(count: split.workers, workers: split.workers) { worker, _ in
+                forwardPart(worker, of: split, x: px.base, weight: pw.base, bias: pb?.base, y: py.base, shape: s)
+            }
+            return
+        }
         Parallel.forEachRange(count: s.batch, workers: workers) { _, images in
             forwardImages(images, x: px.base, weight: pw.base, bias: pb?.base, y: py.base, shape: s)
+        }
+    }
+
+    /// One worker's part of a forward pass split within images: its output rows (all channels)
+    /// or its output channels (all rows) of every image, band by band.
+    private static func forwardPart(_ worker: Int, of split: ConvolutionShape.ImageSplit, x: UnsafePointer<Float>,
+                                    weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                    y: UnsafeMutablePointer<Float>, shape s: ConvolutionShape) {
+        let outH = s.geometry.outputHeight, outW = s.geometry.outputWidth, plane = s.geometry.outputPlane
+        let rows: Range<Int>, channels: Range<Int>
+        switch split.by {
+        case .rows:
+            (rows, channels) = (Parallel.range(worker, of: split.workers, count: outH), 0..<s.outChannels)
+        case .channels:
+            // Slices of whole 8-row panels of the weight matrix (sgemm's kernels work in such panels).
+            let panels = Parallel.range(worker, of: split.workers, count: (s.outChannels + 7) / 8)
+            (rows, channels) = (0..<outH, min(s.outChannels, panels.lowerBound * 8)..<min(s.outChannels, panels.upperBound * 8))
+        }
+        guard !rows.isEmpty, !channels.isEmpty else { return }
+        let bandRows = min(rows.count, s.rowsPerBand)
+        let col = UnsafeMutablePointer<Float>.allocate(capacity: s.isPointwise ? 0 : s.groups * s.groupInRows * bandRows * outW)
+        defer { col.deallocate() }
+        for image in 0..<s.batch {
+            for top in stride(from: rows.lowerBound, to: rows.upperBound, by: bandRows) {
+                let band = top..<min(rows.upperBound, top + bandRows), columnCount = band.count * outW
+                let (columns, ldColumns) = columnMatrix(x: x, first: image, count: 1, rows: band, col: col, shape: s)
+                let out = y + image * s.outputImage + band.lowerBound * outW
+                let beta = fillBias(bias, channels: channels, columns: columnCount, into: out, ld: plane)
+                if channels.count == s.outChannels {
+                    for g in 0..<s.groups {
+                        BLAS.sgemm(m: s.groupOutChannels, n: columnCount, k: s.groupInRows,
+                                   a: weight + g * s.groupOutChannels * s.groupInRows, lda: s.groupInRows,
+                                   b: columns + g * s.groupInRows * ldColumns, ldb: ldColumns,
+                                   beta: beta, c: out + g * s.groupOutChannels * plane, ldc: plane)
+                    }
+                } else {  // one group (splitWithinImages splits channels only then)
+                    BLAS.sgemm(m: channels.count, n: columnCount, k: s.groupInRows,
+                               a: weight + channels.lowerBound * s.groupInRows, lda: s.groupInRows,
+                               b: columns, ldb: ldColumns,
+                               beta: beta, c: out + channels.lowerBound * plane, ldc: plane)
+                }
+            }
         }
     }
 
@@ -95,26 +172,41 @@ enum ConvolutionGEMM {
             let band = rows.count * outW, ld = b * band
             let (columns, ldColumns) = columnMatrix(x: x, first: first, count: b, rows: rows, col: col, shape: s)
             // Straight into y (row length P) for one image; into `wide` for several.
+            // (The bias goes in first for one image, sgemm adding to it; for several it is added
+            // as the outputs are scattered.)
             let (out, ldOut) = b == 1 ? (y + first * s.outputImage + rows.lowerBound * outW, plane) : (wide, ld)
+            let beta = b == 1 ? fillBias(bias, channels: 0..<s.outChannels, columns: band, into: out, ld: plane) : 0
             for g in 0..<s.groups {
                 // y_g (Kg, cols) = W_g (Kg, CgKK) * col_g (CgKK, cols)
                 BLAS.sgemm(m: s.groupOutChannels, n: ld, k: s.groupInRows,
                            a: weight + g * s.groupOutChannels * s.groupInRows, lda: s.groupInRows,
                            b: columns + g * s.groupInRows * ldColumns, ldb: ldColumns,
-                           beta: 0, c: out + g * s.groupOutChannels * ldOut, ldc: ldOut)
+                           beta: beta, c: out + g * s.groupOutChannels * ldOut, ldc: ldOut)
             }
-            for t in 0..<b {
-                let image = y + (first + t) * s.outputImage + rows.lowerBound * outW
-                for k in 0..<s.outChannels {
-                    let dst = image + k * plane
-                    if b > 1 { dst.update(from: wide + k * ld + t * band, count: band) }
-                    if let bias {
-                        let value = bias[k]
-                        for p in 0..<band { dst[p] += value }
+            if b > 1 {
+                for t in 0..<b {
+                    let image = y + (first + t) * s.outputImage + rows.lowerBound * outW
+                    for k in 0..<s.outChannels {
+                        let dst = image + k * plane, src = wide + k * ld + t * band
+                        if let bias {
+                            let value = bias[k]
+                            for p in 0..<band { dst[p] = src[p] + value }
+                        } else {
+                            dst.update(from: src, count: band)
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// Writes bias[k] over `columns` floats of rows `channels` of `out` (row length `ld`) and
+    /// returns the beta for the sgemm that adds to them: 1, or 0 without a bias.
+    private static func fillBias(_ bias: UnsafePointer<Float>?, channels: Range<Int>, columns: Int,
+                                 into out: UnsafeMutablePointer<Float>, ld: Int) -> Float {
+        guard let bias else { return 0 }
+        for k in channels { (out + k * ld).update(repeating: bias[k], count: columns) }
+        return 1
     }
 
     /// The column matrix (C*kh*kw, b * rows.count * W') of a block and its row length: the

@@ -2,24 +2,27 @@
 // reads only input channel c = k / multiplier, so im2col would copy kh*kw times the input for a
 // multiply of inner dimension kh*kw, mostly overhead.
 //
-// Stride 1 (most depthwise layers): the input plane is copied into a zero-padded plane of row
-// length Wp = W + left + right, and the output is accumulated at that row length too. Then each
-// kernel tap (i, j) is ONE long axpy, acc[t] += w_ij * padded[i*Wp + j + t] over
-// t < (H'-1)*Wp + W', instead of one short axpy per output row; the Wp - W' extra columns per row
-// are scratch, dropped when the output is copied out (backward zeroes them in dy, so they add
-// nothing). Other strides run tap by tap over the output rows and columns whose input lies
-// inside the image.
+// Forward (any stride): each input plane is rearranged once into stride phases, zero-padded:
+// phase (a, b) holds the padded input's pixels (sh*r + a, sw*t + b) in rows of length
+// Wq = W' + (kw-1)/sw. Then output pixel (oh, ow), flattened as t = oh*Wq + ow, reads pixel
+// t + (i/sh)*Wq + j/sw of phase (i % sh, j % sw) at tap (i, j): every tap is the same unit-stride
+// shift over the whole plane, for stride 1 and 2 alike. Outputs are computed 32 at a time in
+// registers across all kh*kw taps (one store per output instead of a load-add-store per tap):
+// rows of 8 or more outputs as 8-wide pieces of rows written straight to y; narrower ones over
+// the flattened plane, the Wq - W' extra columns per row dropped when the result is copied out.
+//
+// Backward, stride 1: the input plane is copied into a zero-padded plane of row length
+// Wp = W + left + right, and the gradient is accumulated at that row length too. Then each
+// kernel tap (i, j) is ONE long axpy or dot over t < (H'-1)*Wp + W', instead of one short one per
+// output row; the Wp - W' extra columns per row are zero in dy, so they add nothing. Other
+// strides run tap by tap over the output rows and columns whose input lies inside the image.
 
 enum DepthwiseConvolution {
     /// x: (N,C,H,W), weight: (K,1,kh,kw) with K = C * multiplier, bias: (K) or nil
     /// -> y: (N,K,H',W') (overwritten).
     static func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         y: UnsafeMutablePointer<Float>, shape s: ConvolutionShape) {
-        if s.geometry.strideHeight == 1 && s.geometry.strideWidth == 1 {
-            forwardUnitStride(x: x, weight: weight, bias: bias, y: y, shape: s)
-        } else {
-            forwardStrided(x: x, weight: weight, bias: bias, y: y, shape: s)
-        }
+        forwardPhased(x: x, weight: weight, bias: bias, y: y, shape: s)
     }
 
     /// dy: (N,K,H',W') -> dx: (N,C,H,W) (overwritten); dWeight (K,1,kh,kw) and dBias (K) are
@@ -34,7 +37,214 @@ enum DepthwiseConvolution {
         }
     }
 
-    // MARK: stride 1
+    // MARK: forward, any stride
+
+    /// One input plane's stride phases (see the top of the file) and the flattened output.
+    struct PhasePlanes {
+        /// Outputs computed at once, in registers: 4 x SIMD8.
+        static let tile = 32
+        let strideHeight: Int, strideWidth: Int
+        /// Wq and Hq: each phase is (Hq, Wq), padded with zeros.
+        let rowLength: Int, rows: Int
+        /// Floats per phase, with a tile of slack after its rows (read only for dropped outputs).
+        let phaseSize: Int
+        /// Flattened outputs (H'-1)*Wq + W', and that rounded up to whole tiles.
+        let span: Int, tiledSpan: Int
+
+        init(_ g: WindowGeometry) {
+            strideHeight = g.strideHeight; strideWidth = g.strideWidth
+            rowLength = g.outputWidth + (g.kernelWidth - 1) / g.strideWidth
+            rows = g.outputHeight + (g.kernelHeight - 1) / g.strideHeight
+            span = (g.outputHeight - 1) * rowLength + g.outputWidth
+            tiledSpan = (span + Self.tile - 1) / Self.tile * Self.tile
+            // A tile starting below span reads up to tiledSpan - 1 + (i/sh)*Wq + j/sw.
+            phaseSize = max(rows * rowLength, tiledSpan + ((g.kernelHeight - 1) / g.strideHeight) * rowLength
+                                                + (g.kernelWidth - 1) / g.strideWidth) + Self.tile
+        }
+
+        var phaseCount: Int { strideHeight * strideWidth }
+
+        /// Where tap (i, j) starts reading, from the first phase.
+        func offset(_ i: Int, _ j: Int) -> Int {
+            ((i % strideHeight) * strideWidth + j % strideWidth) * phaseSize + (i / strideHeight) * rowLength + j / strideWidth
+        }
+    }
+
+    /// x plane (H,W) -> its phases. Writes only the pixels that come from the image: the
+    /// padding is at the same places for every plane of a layer, so `q` starts zeroed and keeps
+    /// its zeros from plane to plane. `row` is scratch of `rowScratch(p)` floats, zeroed, that
+    /// likewise keeps zeros outside the image's columns (stride 2 only).
+    private static func phases(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ p: PhasePlanes,
+                               into q: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>) {
+        let sh = p.strideHeight, sw = p.strideWidth, wq = p.rowLength, left = g.padding.left
+        for a in 0..<sh {
+            for r in 0..<p.rows {
+                let ih = sh * r + a - g.padding.top
+                guard ih >= 0 && ih < g.height else { continue }
+                let src = x + ih * g.width
+                if sw == 1 {
+                    // Column t reads input column t - left.
+                    let first = min(wq, left), end = max(first, min(wq, g.width + left))
+                    (q + a * p.phaseSize + r * wq + first).update(from: src + first - left, count: end - first)
+                } else if sw == 2 && 2 * wq >= left + g.width {
+                    // The padded row, then its even and odd columns 8 at a time. The writes past
+                    // Wq land in the next row (rewritten after it) or in the phase's slack; they
+                    // are zeros when the next row is padding, as the row scratch is zero from
+                    // 2*Wq >= left + W on.
+                    (row + left).update(from: src, count: g.width)
+                    let even = q + a * 2 * p.phaseSize + r * wq, odd = even + p.phaseSize
+                    var t = 0
+                    while t < wq {
+                        let v = UnsafeRawPointer(row + 2 * t).loadUnaligned(as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(even + t).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(odd + t).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
+                        t += 8
+                    }
+                } else {
+                    for b in 0..<sw {
+                        let dst = q + (a * sw + b) * p.phaseSize + r * wq
+                        for t in 0..<wq {
+                            let iw = sw * t + b - left
+                            if iw >= 0 && iw < g.width { dst[t] = src[iw] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Floats of the row scratch `phases` needs.
+    private static func rowScratch(_ p: PhasePlanes, _ g: WindowGeometry) -> Int {
+        max(g.width + g.padding.left, 2 * ((p.rowLength + 7) / 8 * 8)) + 16
+    }
+
+    /// x: (N,C,H,W) -> y: (N,K,H',W'), any stride; work split by (image, input channel) plane.
+    private static func forwardPhased(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                      y: UnsafeMutablePointer<Float>, shape s: ConvolutionShape) {
+        let px = SharedPointer(UnsafeBufferPointer(start: x, count: s.batch * s.inputImage))
+        let pw = SharedPointer(UnsafeBufferPointer(start: weight, count: s.weightCount))
+        let pb = bias.map { SharedPointer(UnsafeBufferPointer(start: $0, count: s.outChannels)) }
+        let py = SharedMutablePointer(UnsafeMutableBufferPointer(start: y, count: s.batch * s.outputImage))
+        let channels = s.geometry.channels, planes = s.batch * channels
+        let workers = Parallel.workerCount(for: s.batch * s.outputImage * s.geometry.kernelArea, minimumPerWorker: 65_536)
+        Parallel.forEachRange(count: planes, workers: min(workers, planes)) { _, range in
+            guard !range.isEmpty else { return }
+            let g = s.geometry, p = PhasePlanes(g), multiplier = s.outChannels / channels, area = g.kernelArea
+            let q = UnsafeMutablePointer<Float>.allocate(capacity: p.phaseCount * p.phaseSize)
+            defer { q.deallocate() }
+            q.update(repeating: 0, count: p.phaseCount * p.phaseSize)
+            let row = UnsafeMutablePointer<Float>.allocate(capacity: rowScratch(p, g))
+            defer { row.deallocate() }
+            row.update(repeating: 0, count: rowScratch(p, g))
+            let acc = UnsafeMutablePointer<Float>.allocate(capacity: p.tiledSpan)
+            defer { acc.deallocate() }
+            var offsets = [Int](repeating: 0, count: area)
+            for i in 0..<g.kernelHeight {
+                for j in 0..<g.kernelWidth { offsets[i * g.kernelWidth + j] = p.offset(i, j) }
+            }
+            // Rows of 8 or more outputs are written straight from registers, 8 at a time (the
+            // last 8 of a row overlap the ones before when W' is not a multiple of 8).
+            var chunks: [Int] = []
+            if g.outputWidth >= 8 {
+                var starts = Array(stride(from: 0, to: g.outputWidth - 8, by: 8))
+                starts.append(g.outputWidth - 8)
+                chunks.reserveCapacity(2 * starts.count * g.outputHeight)
+                for oh in 0..<g.outputHeight {
+                    for ow in starts {
+                        chunks.append(oh * g.outputWidth + ow)
+                        chunks.append(oh * p.rowLength + ow)
+                    }
+                }
+            }
+            offsets.withUnsafeBufferPointer { offsets in
+                for plane in range {
+                    let (n, c) = plane.quotientAndRemainder(dividingBy: channels)
+                    phases(px.base + plane * g.inputPlane, g, p, into: q, row: row)
+                    for k in (c * multiplier)..<((c + 1) * multiplier) {
+                        let out = py.base + (n * s.outChannels + k) * g.outputPlane, b = pb.map { $0.base[k] } ?? 0
+                        if !chunks.isEmpty {
+                            chunks.withUnsafeBufferPointer {
+                                tapSums(q, offsets: offsets, weights: pw.base + k * area, bias: b, chunks: $0, into: out)
+                            }
+                            continue
+                        }
+                        tapSums(q, offsets: offsets, weights: pw.base + k * area, bias: b, into: acc, count: p.tiledSpan)
+                        if p.rowLength == g.outputWidth {
+                            out.update(from: acc, count: g.outputPlane)
+                        } else {
+                            for oh in 0..<g.outputHeight {
+                                (out + oh * g.outputWidth).update(from: acc + oh * p.rowLength, count: g.outputWidth)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// acc[t] = bias + sum over taps of weights[tap] * q[offsets[tap] + t], t < count (a
+    /// multiple of `PhasePlanes.tile`), a tile of 32 at a time in registers.
+    @inline(__always)
+    private static func tapSums(_ q: UnsafePointer<Float>, offsets: UnsafeBufferPointer<Int>, weights: UnsafePointer<Float>,
+                                bias: Float, into acc: UnsafeMutablePointer<Float>, count: Int) {
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) {
+            UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
+        }
+        let taps = offsets.count
+        var t = 0
+        while t < count {
+            var a0 = V(repeating: bias), a1 = a0, a2 = a0, a3 = a0
+            for tap in 0..<taps {
+                let src = q + offsets[tap] + t
+                let w = V(repeating: weights[tap])
+                a0 += w * load(src)
+                a1 += w * load(src + 8)
+                a2 += w * load(src + 16)
+                a3 += w * load(src + 24)
+            }
+            store(a0, acc + t); store(a1, acc + t + 8); store(a2, acc + t + 16); store(a3, acc + t + 24)
+            t += PhasePlanes.tile
+        }
+    }
+
+    /// out[chunks[2c] ..< + 8] = bias + sum over taps of weights[tap] * q[offsets[tap] + chunks[2c + 1] ..< + 8]
+    /// for each chunk c, four chunks at a time in registers.
+    @inline(__always)
+    private static func tapSums(_ q: UnsafePointer<Float>, offsets: UnsafeBufferPointer<Int>, weights: UnsafePointer<Float>,
+                                bias: Float, chunks: UnsafeBufferPointer<Int>, into out: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) {
+            UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
+        }
+        let taps = offsets.count, count = chunks.count / 2
+        var c = 0
+        while c + 4 <= count {
+            let s0 = q + chunks[2 * c + 1], s1 = q + chunks[2 * c + 3], s2 = q + chunks[2 * c + 5], s3 = q + chunks[2 * c + 7]
+            var a0 = V(repeating: bias), a1 = a0, a2 = a0, a3 = a0
+            for tap in 0..<taps {
+                let o = offsets[tap], w = V(repeating: weights[tap])
+                a0 += w * load(s0 + o)
+                a1 += w * load(s1 + o)
+                a2 += w * load(s2 + o)
+                a3 += w * load(s3 + o)
+            }
+            store(a0, out + chunks[2 * c]); store(a1, out + chunks[2 * c + 2])
+            store(a2, out + chunks[2 * c + 4]); store(a3, out + chunks[2 * c + 6])
+            c += 4
+        }
+        while c < count {
+            let s0 = q + chunks[2 * c + 1]
+            var a0 = V(repeating: bias)
+            for tap in 0..<taps { a0 += V(repeating: weights[tap]) * load(s0 + offsets[tap]) }
+            store(a0, out + chunks[2 * c])
+            c += 1
+        }
+    }
+
+    // MARK: backward, stride 1
 
     /// The padded plane's sizes and the length of each tap's axpy.
     private struct PaddedPlane {
@@ -51,41 +261,6 @@ enum DepthwiseConvolution {
         padded.update(repeating: 0, count: p.height * p.width)
         for ih in 0..<g.height {
             (padded + (ih + g.padding.top) * p.width + g.padding.left).update(from: x + ih * g.width, count: g.width)
-        }
-    }
-
-    /// x: (N,C,H,W) -> y: (N,K,H',W'), stride 1; work split by (image, input channel) plane.
-    private static func forwardUnitStride(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                          y: UnsafeMutablePointer<Float>, shape s: ConvolutionShape) {
-        let px = SharedPointer(UnsafeBufferPointer(start: x, count: s.batch * s.inputImage))
-        let pw = SharedPointer(UnsafeBufferPointer(start: weight, count: s.weightCount))
-        let pb = bias.map { SharedPointer(UnsafeBufferPointer(start: $0, count: s.outChannels)) }
-        let py = SharedMutablePointer(UnsafeMutableBufferPointer(start: y, count: s.batch * s.outputImage))
-        let channels = s.geometry.channels, planes = s.batch * channels
-        let workers = Parallel.workerCount(for: s.batch * s.outputImage * s.geometry.kernelArea, minimumPerWorker: 65_536)
-        Parallel.forEachRange(count: planes, workers: min(workers, planes)) { _, range in
-            let g = s.geometry, p = PaddedPlane(g), multiplier = s.outChannels / channels
-            let padded = UnsafeMutablePointer<Float>.allocate(capacity: p.height * p.width)
-            defer { padded.deallocate() }
-            let acc = UnsafeMutablePointer<Float>.allocate(capacity: g.outputHeight * p.width)
-            defer { acc.deallocate() }
-            for plane in range {
-                let (n, c) = plane.quotientAndRemainder(dividingBy: channels)
-                pad(px.base + plane * g.inputPlane, g, p, into: padded)
-                for k in (c * multiplier)..<((c + 1) * multiplier) {
-                    acc.update(repeating: pb.map { $0.base[k] } ?? 0, count: p.span)
-                    for i in 0..<g.kernelHeight {
-                        for j in 0..<g.kernelWidth {
-                            // acc (span) += w_ij * padded[i*Wp + j ...]
-                            BLAS.saxpy(p.span, pw.base[(k * g.kernelHeight + i) * g.kernelWidth + j], padded + i * p.width + j, 1, acc)
-                        }
-                    }
-                    let out = py.base + (n * s.outChannels + k) * g.outputPlane
-                    for oh in 0..<g.outputHeight {
-                        (out + oh * g.outputWidth).update(from: acc + oh * p.width, count: g.outputWidth)
-                    }
-                }
-            }
         }
     }
 
@@ -141,39 +316,7 @@ enum DepthwiseConvolution {
         }
     }
 
-    // MARK: other strides
-
-    /// x: (N,C,H,W) -> y: (N,K,H',W'), any stride; work split by (image, output channel) plane.
-    private static func forwardStrided(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                       y: UnsafeMutablePointer<Float>, shape s: ConvolutionShape) {
-        let px = SharedPointer(UnsafeBufferPointer(start: x, count: s.batch * s.inputImage))
-        let pw = SharedPointer(UnsafeBufferPointer(start: weight, count: s.weightCount))
-        let pb = bias.map { SharedPointer(UnsafeBufferPointer(start: $0, count: s.outChannels)) }
-        let py = SharedMutablePointer(UnsafeMutableBufferPointer(start: y, count: s.batch * s.outputImage))
-        let planes = s.batch * s.outChannels
-        let workers = Parallel.workerCount(for: planes * s.geometry.outputPlane, minimumPerWorker: 16_384)
-        Parallel.forEachRange(count: planes, workers: workers) { _, range in
-            let g = s.geometry, area = g.kernelArea, multiplier = s.outChannels / g.channels
-            for plane in range {
-                let (n, k) = plane.quotientAndRemainder(dividingBy: s.outChannels)
-                let input = px.base + (n * g.channels + k / multiplier) * g.inputPlane
-                let out = py.base + plane * g.outputPlane
-                out.update(repeating: pb.map { $0.base[k] } ?? 0, count: g.outputPlane)
-                for i in 0..<g.kernelHeight {
-                    for j in 0..<g.kernelWidth {
-                        let tap = pw.base[k * area + i * g.kernelWidth + j]
-                        let columns = g.validOutputColumns(j)
-                        guard !columns.isEmpty else { continue }
-                        for oh in g.validOutputRows(i) {
-                            let src = input + g.inputRow(oh, i) * g.width + columns.lowerBound * g.strideWidth - g.padding.left + j
-                            let dst = out + oh * g.outputWidth + columns.lowerBound
-                            axpy(tap, src, g.strideWidth, dst, columns.count)
-                        }
-                    }
-                }
-            }
-        }
-    }
+    // MARK: backward, other strides
 
     /// dy: (N,K,H',W') -> dx: (N,C,H,W), dW (K,1,kh,kw) +=, db (K) +=; any stride.
     private static func backwardStrided(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
@@ -219,17 +362,6 @@ enum DepthwiseConvolution {
                     }
                 }
             }
-        }
-    }
-
-    /// dst[t] += a * src[t * stride], t < count.
-    @inline(__always)
-    private static func axpy(_ a: Float, _ src: UnsafePointer<Float>, _ stride: Int,
-                             _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
-        if stride == 1 {
-            for t in 0..<count { dst[t] += a * src[t] }
-        } else {
-            for t in 0..<count { dst[t] += a * src[t * stride] }
         }
     }
 

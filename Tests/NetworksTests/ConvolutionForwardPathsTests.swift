@@ -1,0 +1,125 @@
+@testable import Networks
+import Render
+import TestSupport
+import XCTest
+
+/// The forward kernels' special paths against a direct convolution in Double: the depthwise
+/// kernel's stride phases (strides 1, 2, 3, odd sizes, asymmetric and lopsided padding,
+/// channel multipliers) and ConvolutionGEMM's split of single images over workers (by output
+/// rows and by output channels, with im2col, groups and without bias).
+final class ConvolutionForwardPathsTests: XCTestCase {
+    private func conv(_ c: Int, _ k: Int, kernelHeight: Int, kernelWidth: Int, stride: (Int, Int) = (1, 1),
+                      padding: Padding = .zero, groups: Int = 1, bias: Bool = true, seed: UInt64) -> Conv2d {
+        var generator = SeededGenerator(seed: seed)
+        return Conv2d(inChannels: c, outChannels: k, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
+                      strideHeight: stride.0, strideWidth: stride.1, padding: padding, groups: groups, bias: bias,
+                      generator: &generator)
+    }
+
+    /// nn.Conv2d's forward, one output at a time, in Double.
+    private func direct(_ layer: Conv2d, _ x: Tensor) -> [Float] {
+        let (n, c, h, w) = x.nchw
+        let (oh, ow) = layer.outputSize(height: h, width: w)
+        let k = layer.outChannels, cg = c / layer.groups, kg = k / layer.groups
+        let kh = layer.kernelHeight, kw = layer.kernelWidth, p = layer.padding
+        let xs = x.scalars, ws = layer.weight.scalars, bs = layer.bias?.scalars
+        var out = [Float](repeating: 0, count: n * k * oh * ow)
+        for image in 0..<n {
+            for o in 0..<k {
+                let g = o / kg
+                for r in 0..<oh {
+                    for q in 0..<ow {
+                        var total = Double(bs?[o] ?? 0)
+                        for ci in 0..<cg {
+                            for i in 0..<kh {
+                                let ih = r * layer.strideHeight - p.top + i
+                                guard ih >= 0 && ih < h else { continue }
+                                for j in 0..<kw {
+                                    let iw = q * layer.strideWidth - p.left + j
+                                    guard iw >= 0 && iw < w else { continue }
+                                    let input = xs[((image * c + g * cg + ci) * h + ih) * w + iw]
+                                    total += Double(ws[((o * cg + ci) * kh + i) * kw + j]) * Double(input)
+                                }
+                            }
+                        }
+                        out[((image * k + o) * oh + r) * ow + q] = Float(total)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    private func check(_ layer: Conv2d, input shape: [Int], seed: UInt64, _ name: String,
+                       file: StaticString = #filePath, line: UInt = #line) {
+        let x = TestTensors.normal(shape, seed: seed)
+        let (y, _) = layer.forward(x, training: false)
+        let (oh, ow) = layer.outputSize(height: shape[2], width: shape[3])
+        XCTAssertEqual(y.shape, [shape[0], layer.outChannels, oh, ow], name, file: file, line: line)
+        assertClose(y.scalars, direct(layer, x), rtol: 1e-5, atol: 1e-5, name, file: file, line: line)
+    }
+
+    func testDepthwiseStridesSizesAndPaddings() {
+        let cases: [(kernel: (Int, Int), stride: (Int, Int), padding: Padding, size: (Int, Int), multiplier: Int)] = [
+            ((3, 3), (1, 1), Padding(1), (7, 7), 1),
+            ((5, 5), (1, 1), Padding(2), (10, 13), 1),
+            ((3, 3), (2, 2), Padding(top: 0, bottom: 1, left: 0, right: 1), (14, 14), 1),   // TF 'same', even
+            ((5, 5), (2, 2), Padding(top: 1, bottom: 2, left: 1, right: 2), (28, 28), 1),   // TF 'same', even
+            ((5, 5), (2, 2), Padding(2), (15, 9), 1),                                      // odd sizes
+            ((3, 3), (2, 2), .zero, (9, 40), 2),                                           // multiplier 2, no padding
+            ((3, 3), (2, 2), Padding(top: 0, bottom: 0, left: 6, right: 0), (5, 6), 1),    // left padding as wide as the rows
+            ((3, 2), (2, 2), Padding(top: 1, bottom: 0, left: 1, right: 0), (7, 6), 1),    // even kernel: 2*Wq < left + W
+            ((3, 5), (1, 2), Padding(top: 1, bottom: 1, left: 2, right: 2), (6, 11), 1),   // rectangular, mixed strides
+            ((3, 3), (3, 3), Padding(1), (11, 10), 1),                                     // stride 3
+            ((1, 1), (2, 2), .zero, (5, 5), 3),
+        ]
+        for (index, c) in cases.enumerated() {
+            let channels = 3
+            for bias in [true, false] {
+                let layer = conv(channels, channels * c.multiplier, kernelHeight: c.kernel.0, kernelWidth: c.kernel.1,
+                                 stride: c.stride, padding: c.padding, groups: channels, bias: bias, seed: UInt64(40 + index))
+                XCTAssertTrue(layer.isDepthwise)
+                check(layer, input: [2, channels, c.size.0, c.size.1], seed: UInt64(60 + index),
+                      "depthwise case \(index) bias \(bias)")
+            }
+        }
+        // Many planes at once (the work is split over workers).
+        let wide = conv(64, 64, kernelHeight: 5, kernelWidth: 5, stride: (2, 2),
+                        padding: Padding(top: 1, bottom: 2, left: 1, right: 2), groups: 64, seed: 80)
+        check(wide, input: [3, 64, 20, 20], seed: 81, "depthwise, 64 channels")
+    }
+
+    func testSplitChoosesRowsForLargeMapsAndChannelsForSmallOnes() {
+        func shape(batch: Int, c: Int, k: Int, side: Int, kernel: Int = 1, groups: Int = 1) -> ConvolutionShape {
+            ConvolutionShape(batch: batch, outChannels: k, groups: groups,
+                             geometry: WindowGeometry(channels: c, height: side, width: side, kernelHeight: kernel, kernelWidth: kernel,
+                                                      strideHeight: 1, strideWidth: 1, padding: Padding(kernel / 2)))
+        }
+        XCTAssertEqual(shape(batch: 1, c: 32, k: 64, side: 32).splitWithinImages(workers: 2)?.by, .rows)
+        XCTAssertEqual(shape(batch: 1, c: 64, k: 512, side: 5).splitWithinImages(workers: 2)?.by, .channels)
+        XCTAssertEqual(shape(batch: 1, c: 64, k: 512, side: 8, groups: 2).splitWithinImages(workers: 2)?.by, .rows)
+        XCTAssertEqual(shape(batch: 1, c: 64, k: 512, side: 8).splitWithinImages(workers: 4)?.workers, 4)
+        XCTAssertEqual(shape(batch: 1, c: 64, k: 512, side: 5).splitWithinImages(workers: 4)?.workers, 3, "by the work")
+        XCTAssertNil(shape(batch: 1, c: 8, k: 8, side: 4).splitWithinImages(workers: 2), "too little work")
+        XCTAssertNil(shape(batch: 1, c: 64, k: 512, side: 5).splitWithinImages(workers: 1))
+        XCTAssertNil(shape(batch: 1, c: 1024, k: 1024, side: 1, groups: 2).splitWithinImages(workers: 2), "one row, groups")
+    }
+
+    /// Single images (batch 1 < the worker count where there are two cores) split by rows or
+    /// by channels give the direct convolution's output; so do batches.
+    func testSingleImagesSplitOverWorkers() {
+        let same3 = Padding(top: 0, bottom: 1, left: 0, right: 1)
+        let cases: [(String, Conv2d, [Int])] = [
+            ("pointwise, rows", conv(32, 64, kernelHeight: 1, kernelWidth: 1, seed: 90), [1, 32, 33, 31]),
+            ("pointwise, channels", conv(64, 516, kernelHeight: 1, kernelWidth: 1, seed: 91), [1, 64, 5, 5]),
+            ("pointwise, channels, no bias", conv(64, 300, kernelHeight: 1, kernelWidth: 1, bias: false, seed: 92), [1, 64, 7, 7]),
+            ("stem-like 3x3/2, rows", conv(3, 32, kernelHeight: 3, kernelWidth: 3, stride: (2, 2), padding: same3, seed: 93), [1, 3, 80, 80]),
+            ("3x3, channels", conv(32, 256, kernelHeight: 3, kernelWidth: 3, padding: Padding(1), seed: 94), [1, 32, 6, 6]),
+            ("groups 2, rows", conv(32, 64, kernelHeight: 3, kernelWidth: 3, padding: Padding(1), groups: 2, seed: 95), [1, 32, 24, 24]),
+            ("pointwise, batch 2", conv(64, 516, kernelHeight: 1, kernelWidth: 1, seed: 96), [2, 64, 5, 5]),
+        ]
+        for (name, layer, shape) in cases {
+            check(layer, input: shape, seed: 97, name)
+        }
+    }
+}
