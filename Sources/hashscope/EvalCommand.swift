@@ -99,18 +99,13 @@ struct EvalCommand: ParsableCommand {
         var fromFeatures = false
         do {
             let cache = noCache ? nil : CodeCache(folder: CodeCache.defaultFolder)
-            if let backbone = loaded.backbone, let trunk = loaded.network.backbone, !noCache {
-                let key = try FeatureCache.key(backbone: backbone.name, weightsPath: backbone.weightsPath, gallery: data.gallery,
-                                               canonicalSpec: data.canonicalSpec, size: loaded.metadata.inputSize.width)
-                let features = FeatureCache(folder: FeatureCache.defaultFolder)
-                    .features(backbone: trunk, key: key, gallery: data.gallery, threads: threads, note: { Diagnostics.error($0) },
-                              progress: progress).features
-                var head = loaded.network
-                head.backbone = nil
+            if !noCache, let inputs = try FeatureCache(folder: FeatureCache.defaultFolder)
+                .headInputs(model: loaded, gallery: data.gallery, canonicalSpec: data.canonicalSpec, threads: threads,
+                            note: { Diagnostics.error($0) }, progress: progress) {
                 fromFeatures = true
-                evaluation = try CodeEvaluation.run(network: head, data: data, cache: cache, threads: threads,
+                evaluation = try CodeEvaluation.run(network: inputs.head, data: data, cache: cache, threads: threads,
                                                     note: { Diagnostics.error($0) }, progress: progress) {
-                    NetworkEncoder.encode(head, features: features, indices: $0, progress: $1)
+                    NetworkEncoder.encode(inputs.head, features: inputs.features, indices: $0, progress: $1)
                 }
             } else {
                 evaluation = try CodeEvaluation.run(network: loaded.network, preprocessor: loaded.preprocessor, data: data,

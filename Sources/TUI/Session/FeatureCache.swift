@@ -124,4 +124,18 @@ public struct FeatureCache: Sendable {
         if let problem = write(features, key: key) { note(problem) }
         return (features, false, seconds)
     }
+
+    /// For a head on a backbone: the gallery's trunk features (cached, or computed and cached)
+    /// and the head network that reads them (the model's network without its trunk). Nil for a
+    /// self-contained model.
+    public func headInputs(model: LoadedModel, gallery: any Gallery, canonicalSpec: String, threads: Int,
+                           note: (String) -> Void, progress: ((Int, Int) -> Void)?) throws
+        -> (head: HashingNetwork, features: BackboneFeatures)? {
+        guard let backbone = model.backbone, let trunk = model.network.backbone else { return nil }
+        let key = try Self.key(backbone: backbone.name, weightsPath: backbone.weightsPath, gallery: gallery,
+                               canonicalSpec: canonicalSpec, size: model.metadata.inputSize.width)
+        var head = model.network
+        head.backbone = nil
+        return (head, features(backbone: trunk, key: key, gallery: gallery, threads: threads, note: note, progress: progress).features)
+    }
 }

@@ -27,15 +27,11 @@ public enum GalleryCodes {
             note("ignoring the cached codes (\(path): damaged or made for another model or gallery); encoding again")
         }
         let result: NetworkEncoder.Result
-        if let backbone = model.backbone, let trunk = network.backbone, let cacheFolder {
-            let features = URL(fileURLWithPath: cacheFolder).deletingLastPathComponent().appendingPathComponent("features").path
-            let key = try FeatureCache.key(backbone: backbone.name, weightsPath: backbone.weightsPath, gallery: gallery,
-                                           canonicalSpec: canonical, size: model.metadata.inputSize.width)
-            let cached = FeatureCache(folder: features).features(backbone: trunk, key: key, gallery: gallery, threads: threads,
-                                                                 note: note, progress: progress)
-            var head = network
-            head.backbone = nil
-            result = NetworkEncoder.encode(head, features: cached.features, indices: Array(items.indices))
+        // The feature cache sits beside the code cache (…/hashscope/codes -> …/hashscope/features).
+        let featureCache = cacheFolder.map { FeatureCache(folder: URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("features").path) }
+        if let inputs = try featureCache?.headInputs(model: model, gallery: gallery, canonicalSpec: canonical, threads: threads,
+                                                     note: note, progress: progress) {
+            result = NetworkEncoder.encode(inputs.head, features: inputs.features, indices: Array(items.indices))
         } else {
             result = NetworkEncoder.encode(network, indices: Array(items.indices), preprocessor: model.preprocessor, threads: threads,
                                            load: { try gallery.image(at: $0) }, progress: { progress?($0, $1) })
