@@ -38,9 +38,7 @@ public struct HashingTrainer {
     public init(configuration: TrainingConfiguration, items: [Int], loaderThreads: Int = 2,
                 labels: @escaping Labels, load: @escaping ImageBatchLoader.ImageSource) {
         let recipe = configuration.recipe
-        let loader = ImageBatchLoader(indices: items, batchSize: configuration.batchSize,
-                                      preprocessor: ImagePreprocessor(width: recipe.inputSize, height: recipe.inputSize,
-                                                                      normalization: recipe.normalization),
+        let loader = ImageBatchLoader(indices: items, batchSize: configuration.batchSize, preprocessor: recipe.preprocessor,
                                       augmentation: recipe.augmentation, shuffle: true, seed: configuration.seed,
                                       threads: loaderThreads, load: load)
         self.init(configuration: configuration, source: loader, labels: labels)
@@ -67,9 +65,7 @@ public struct HashingTrainer {
     public var isFinished: Bool { position.epoch >= configuration.epochs }
 
     /// What the input pixels go through (for the model file's metadata and for encoding).
-    public var preprocessor: ImagePreprocessor {
-        ImagePreprocessor(width: recipe.inputSize, height: recipe.inputSize, normalization: recipe.normalization)
-    }
+    public var preprocessor: ImagePreprocessor { recipe.preprocessor }
 
     public enum EpochOutcome: Sendable, Equatable {
         case completed(EpochSummary)

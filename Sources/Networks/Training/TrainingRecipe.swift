@@ -34,6 +34,11 @@ public struct TrainingRecipe: Sendable, Equatable {
         self.batchSize = batchSize
     }
 
+    /// What input pixels go through: resized to `inputSize` square, then `normalization`.
+    public var preprocessor: ImagePreprocessor {
+        ImagePreprocessor(width: inputSize, height: inputSize, normalization: normalization)
+    }
+
     /// The schedule for a run of `epochs` epochs starting at `base`.
     public func schedule(base: Double, epochs: Int) -> LearningRateSchedule {
         switch decay {

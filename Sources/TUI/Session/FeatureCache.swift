@@ -15,12 +15,7 @@ public struct FeatureCache: Sendable {
 
     public init(folder: String) { self.folder = folder }
 
-    public static var defaultFolder: String {
-        let environment = ProcessInfo.processInfo.environment
-        let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache"
-        return base + "/hashscope/features"
-    }
+    public static var defaultFolder: String { CacheFolders.features }
 
     /// What the features depend on.
     public struct Key: Equatable, Sendable {

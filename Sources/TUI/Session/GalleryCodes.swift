@@ -27,8 +27,7 @@ public enum GalleryCodes {
             note("ignoring the cached codes (\(path): damaged or made for another model or gallery); encoding again")
         }
         let result: NetworkEncoder.Result
-        // The feature cache sits beside the code cache (…/hashscope/codes -> …/hashscope/features).
-        let featureCache = cacheFolder.map { FeatureCache(folder: URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("features").path) }
+        let featureCache = cacheFolder.map { FeatureCache(folder: CacheFolders.features(besideCodes: $0)) }
         if let inputs = try featureCache?.headInputs(model: model, gallery: gallery, canonicalSpec: canonical, threads: threads,
                                                      note: note, progress: progress) {
             result = NetworkEncoder.encode(inputs.head, features: inputs.features, indices: Array(items.indices))

@@ -1,6 +1,7 @@
 import Foundation
 import Networks
 import Retrieval
+import TUI
 
 /// Encoded query and database codes kept between `eval` runs, as hashscope index files named
 /// by a hash of (model fingerprint, gallery spec with an absolute path, protocol, seed), in
@@ -12,12 +13,7 @@ import Retrieval
 struct CodeCache {
     let folder: String
 
-    static var defaultFolder: String {
-        let environment = ProcessInfo.processInfo.environment
-        let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache"
-        return base + "/hashscope/codes"
-    }
+    static var defaultFolder: String { CacheFolders.codes }
 
     /// The two file paths for one model, gallery, protocol and seed.
     func paths(fingerprint: String, data: ProtocolData) -> (query: String, database: String) {
