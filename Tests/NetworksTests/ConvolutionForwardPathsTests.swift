@@ -89,6 +89,27 @@ final class ConvolutionForwardPathsTests: XCTestCase {
         check(wide, input: [3, 64, 20, 20], seed: 81, "depthwise, 64 channels")
     }
 
+    /// Stride-1 convolutions whose padding keeps the width (im2col copies a whole run of rows
+    /// and zeroes the wrapped-around columns): symmetric and lopsided padding, padding taller
+    /// than the kernel reaches, maps cut into bands and several images per multiply.
+    func testWidthKeepingConvolutionsMatchTheDirectOne() {
+        let cases: [(String, (Int, Int), Padding, [Int])] = [
+            ("3x3 pad 1, several images per multiply", (3, 3), Padding(1), [5, 4, 8, 8]),
+            ("5x5 pad 2, cut into bands", (5, 5), Padding(2), [2, 3, 32, 32]),
+            ("2x2 lopsided (TF same)", (2, 2), Padding(top: 0, bottom: 1, left: 0, right: 1), [2, 3, 9, 7]),
+            ("3x5, taller padding than the kernel reaches", (3, 5), Padding(top: 4, bottom: 3, left: 2, right: 2), [2, 2, 5, 6]),
+            ("1x3 on one-row maps", (1, 3), Padding(vertical: 0, horizontal: 1), [3, 2, 1, 9]),
+        ]
+        for (index, (name, kernel, padding, shape)) in cases.enumerated() {
+            for bias in [true, false] {
+                let layer = conv(shape[1], 6, kernelHeight: kernel.0, kernelWidth: kernel.1, padding: padding, bias: bias,
+                                 seed: UInt64(110 + index))
+                XCTAssertEqual(layer.outputSize(height: shape[2], width: shape[3]).1, shape[3], name)
+                check(layer, input: shape, seed: UInt64(120 + index), "\(name), bias \(bias)")
+            }
+        }
+    }
+
     func testSplitChoosesRowsForLargeMapsAndChannelsForSmallOnes() {
         func shape(batch: Int, c: Int, k: Int, side: Int, kernel: Int = 1, groups: Int = 1) -> ConvolutionShape {
             ConvolutionShape(batch: batch, outChannels: k, groups: groups,

@@ -26,6 +26,39 @@ final class PoolingTests: XCTestCase {
         XCTAssertEqual(GlobalMaxPool2d()(x), Tensor(shape: [1, 2], scalars: [5, -1]))
     }
 
+    /// The unrolled unpadded 3x3 path (DSH's pool) against a direct max, values and the pixel
+    /// each gradient goes to, with ties (the first pixel wins) and odd sizes.
+    func testUnpadded3x3MaxPoolMatchesADirectMax() {
+        for (stride, side) in [(2, 9), (1, 5), (3, 10)] {
+            let n = 2, c = 3
+            // Few distinct values, so windows hold ties.
+            let x = Tensor(shape: [n, c, side, side], scalars: (0..<(n * c * side * side)).map { Float(($0 * 7) % 5) })
+            let pool = MaxPool2d(kernelSize: 3, stride: stride)
+            let (y, cache) = pool.forward(x, training: true)
+            let out = (side - 3) / stride + 1
+            XCTAssertEqual(y.shape, [n, c, out, out])
+            let dx = pool.backward(Tensor(shape: y.shape, repeating: 1), cache: cache)
+            var expected = [Float](repeating: 0, count: x.count), expectedY: [Float] = []
+            for plane in 0..<(n * c) {
+                for oh in 0..<out {
+                    for ow in 0..<out {
+                        var best = -Float.infinity, at = 0
+                        for i in 0..<3 {
+                            for j in 0..<3 {
+                                let index = plane * side * side + (oh * stride + i) * side + ow * stride + j
+                                if x.scalars[index] > best { best = x.scalars[index]; at = index }
+                            }
+                        }
+                        expectedY.append(best)
+                        expected[at] += 1
+                    }
+                }
+            }
+            XCTAssertEqual(y.scalars, expectedY, "stride \(stride)")
+            XCTAssertEqual(dx.scalars, expected, "stride \(stride): gradients go to the first maximum")
+        }
+    }
+
     func testMaxPoolTieGoesToTheFirstAndPaddingNeverWins() {
         let pool = MaxPool2d(kernelSize: 2)
         let (output, cache) = pool.forward(Tensor(shape: [1, 1, 2, 2], scalars: [7, 7, 7, 7]), training: true)

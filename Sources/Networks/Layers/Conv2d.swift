@@ -90,10 +90,10 @@ public struct Conv2d: Layer {
     /// x: (N,C,H,W) -> (N,K,H',W')
     public func forward(_ input: Tensor, training: Bool) -> (output: Tensor, cache: Cache) {
         let s = shape(of: input)
-        var output = Tensor.zeros([s.batch, outChannels, s.geometry.outputHeight, s.geometry.outputWidth])
-        input.withUnsafeBufferPointer { x in
-            weight.withUnsafeBufferPointer { w in
-                output.withUnsafeMutableBufferPointer { y in
+        // Both kernels overwrite every output, so it is not zeroed first.
+        let output = Tensor(shape: [s.batch, outChannels, s.geometry.outputHeight, s.geometry.outputWidth]) { y in
+            input.withUnsafeBufferPointer { x in
+                weight.withUnsafeBufferPointer { w in
                     withOptionalPointer(bias) { b in
                         guard let x = x.baseAddress, let w = w.baseAddress, let y = y.baseAddress else { return }
                         if isDepthwise {

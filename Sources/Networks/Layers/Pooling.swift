@@ -54,13 +54,14 @@ public struct MaxPool2d: Layer {
     /// x: (N,C,H,W) -> (N,C,H',W')
     public func forward(_ input: Tensor, training: Bool) -> (output: Tensor, cache: Cache) {
         let s = window.shape(of: input)
-        var output = Tensor.zeros(window.outputShape(of: input))
-        var argmax = [Int32](repeating: 0, count: output.count)
-        Tensor.withShared([input]) { x in
-            output.withSharedMutable { y in
+        let outputShape = window.outputShape(of: input)
+        var argmax = [Int32](repeating: 0, count: Tensor.elementCount(outputShape))
+        // maxForward writes every output, so it is not zeroed first.
+        let output = Tensor(shape: outputShape) { y in
+            Tensor.withShared([input]) { x in
                 argmax.withUnsafeMutableBufferPointer { indices in
                     guard let indices = indices.baseAddress else { return }
-                    PoolingKernels.maxForward(x: x[0], y: y, argmax: indices, shape: s)
+                    PoolingKernels.maxForward(x: x[0], y: SharedMutablePointer(y), argmax: indices, shape: s)
                 }
             }
         }
