@@ -14,7 +14,8 @@ struct BenchNetworkCommand: ParsableCommand {
             random (batch, 3, 32, 32) input, then times (a) encoding: an eval-mode forward pass; \
             (b) one training step: zeroGrad, a training-mode forward, backward of a fixed random \
             dL/d(output) (standard normal / batch, the output's shape: codes then logits; no loss \
-            function, so the step is the network alone), and an SGD update (lr 0.01, momentum \
+            function, so the step is the network alone; parameter gradients only, as in `train` \
+            and in PyTorch for an input that does not require grad), and an SGD update (lr 0.01, momentum \
             0.9). Each is run --warmup times (3) untimed, then --iterations times; medians are reported. \
             forward_gflop: 2 x the multiply-adds of one forward pass at this batch, counted from \
             the layer shapes: convolutions (out pixels x out channels x in channels / groups x \
@@ -104,7 +105,7 @@ struct BenchNetworkCommand: ParsableCommand {
             let start = DispatchTime.now().uptimeNanoseconds
             network.zeroGrad()
             let (_, cache) = network.forward(input, training: true)
-            _ = network.backward(gradOutput, cache: cache)
+            network.accumulateParameterGradients(gradOutput, cache: cache)
             optimizer.step(&network)
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             if i >= warmup { trainTimes.append(elapsed) }

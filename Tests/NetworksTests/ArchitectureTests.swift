@@ -122,6 +122,29 @@ final class PaperArchitectureTests: XCTestCase {
         }
     }
 
+    /// Training's backward without the input gradient adds exactly backward's parameter
+    /// gradients, for every architecture (the first convolution skips W^T dy and col2im).
+    func testParameterGradientsWithoutTheInputGradientAreBackwards() {
+        var generator = SeededGenerator(seed: 12)
+        let images = Tensor.randomNormal([3, 3, 32, 32], generator: &generator)
+        for arch in Architecture.allCases {
+            var full = arch.build(.init(bits: 12, inputSize: 32, classes: 10, seed: 2)), lean = full
+            let (output, cache) = full.forward(images, training: true)
+            let (_, leanCache) = lean.forward(images, training: true)
+            let gradOutput = Tensor.randomNormal(output.shape, generator: &generator)
+            _ = full.backward(gradOutput, cache: cache)
+            lean.accumulateParameterGradients(gradOutput, cache: leanCache)
+            let expected = full.gradients, got = lean.gradients
+            XCTAssertEqual(got.map(\.name), expected.map(\.name), "\(arch)")
+            for (e, g) in zip(expected, got) {
+                XCTAssertEqual(g.value.scalars, e.value.scalars, "\(arch): \(e.name)")
+            }
+            // (DANet's zero-initialised gamma leaves PAM's convolutions without one, so only
+            // the first layer's, the one whose path changed, is checked to be nonzero.)
+            XCTAssertTrue(got.first?.value.scalars.contains { $0 != 0 } ?? false, "\(arch): the first layer has a gradient")
+        }
+    }
+
     /// DLBHC's latent layer learns only through the classifier above it.
     func testClassifierOnCodesGradients() {
         var generator = SeededGenerator(seed: 12)

@@ -83,6 +83,17 @@ public struct HashingNetwork: Layer {
     /// The gradient with respect to the input, or to the trunk's output when a backbone is
     /// attached (the trunk is frozen).
     public mutating func backward(_ gradOutput: Tensor, cache: Cache) -> Tensor {
+        features.backward(headBackward(gradOutput, cache: cache), cache: cache.features)
+    }
+
+    /// The parameter gradients of `backward` without the input's (what training needs: the
+    /// images, or the frozen trunk's output, are not trained).
+    public mutating func accumulateParameterGradients(_ gradOutput: Tensor, cache: Cache) {
+        features.accumulateParameterGradients(headBackward(gradOutput, cache: cache), cache: cache.features)
+    }
+
+    /// Back through the classifier, the activation and the hash layer: dL/d(features).
+    private mutating func headBackward(_ gradOutput: Tensor, cache: Cache) -> Tensor {
         let parts = classifier == nil ? [gradOutput] : gradOutput.splittingChannels([bits, gradOutput.shape[1] - bits])
         var gradCodes = parts[0]
         var gradFeaturesFromHead: Tensor?
@@ -104,7 +115,7 @@ public struct HashingNetwork: Layer {
         }
         var gradFeatures = hash.backward(gradPre, cache: cache.hashCache)
         if let fromHead = gradFeaturesFromHead { gradFeatures += fromHead }
-        return features.backward(gradFeatures, cache: cache.features)
+        return gradFeatures
     }
 
     public mutating func visitParameters(_ visit: (_ name: String, _ value: inout Tensor, _ gradient: inout Tensor) -> Void) {

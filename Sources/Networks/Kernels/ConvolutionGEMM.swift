@@ -223,10 +223,10 @@ enum ConvolutionGEMM {
         return (UnsafePointer(col), ld)
     }
 
-    /// dy: (N,K,H',W') -> dx: (N,C,H,W) (overwritten); dWeight: (K,C/groups,kh,kw) and
-    /// dBias: (K) are ADDED to.
+    /// dy: (N,K,H',W') -> dx: (N,C,H,W) (overwritten; nil: not computed); dWeight:
+    /// (K,C/groups,kh,kw) and dBias: (K) are ADDED to.
     static func backward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                         dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
+                         dx: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>,
                          dBias: UnsafeMutablePointer<Float>?, shape s: ConvolutionShape) {
         let workers = Parallel.workerCount(for: s.batch)
         // Worker 0 accumulates straight into the layer's gradients; the others into scratch
@@ -236,7 +236,7 @@ enum ConvolutionGEMM {
         let px = SharedPointer(UnsafeBufferPointer(start: x, count: s.batch * s.inputImage))
         let pw = SharedPointer(UnsafeBufferPointer(start: weight, count: s.weightCount))
         let pdy = SharedPointer(UnsafeBufferPointer(start: dy, count: s.batch * s.outputImage))
-        let pdx = SharedMutablePointer(UnsafeMutableBufferPointer(start: dx, count: s.batch * s.inputImage))
+        let pdx = dx.map { SharedMutablePointer(UnsafeMutableBufferPointer(start: $0, count: s.batch * s.inputImage)) }
         let pdw = SharedMutablePointer(UnsafeMutableBufferPointer(start: dWeight, count: s.weightCount))
         let pdb = dBias.map { SharedMutablePointer(UnsafeMutableBufferPointer(start: $0, count: s.outChannels)) }
         scratch.withUnsafeMutableBufferPointer { scratchBuffer in
@@ -245,7 +245,7 @@ enum ConvolutionGEMM {
                 let own = pscratch.base + max(0, worker - 1) * slice
                 let dw = worker == 0 ? pdw.base : own
                 let db = pdb.map { worker == 0 ? $0.base : own + s.weightCount }
-                backwardImages(images, x: px.base, weight: pw.base, dy: pdy.base, dx: pdx.base,
+                backwardImages(images, x: px.base, weight: pw.base, dy: pdy.base, dx: pdx?.base,
                                dWeight: dw, dBias: db, shape: s)
             }
         }
@@ -259,7 +259,7 @@ enum ConvolutionGEMM {
     }
 
     private static func backwardImages(_ images: Range<Int>, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                       dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+                                       dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
                                        dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
                                        shape s: ConvolutionShape) {
         guard !images.isEmpty else { return }
@@ -289,7 +289,7 @@ enum ConvolutionGEMM {
             }
             // A pointwise kernel's dcol of one image is its dx.
             let direct = b == 1 && s.isPointwise
-            let (dcolBase, ldDcol) = direct ? (dx + first * s.inputImage + rows.lowerBound * outW, plane) : (dcol, ld)
+            let (dcolBase, ldDcol) = direct && dx != nil ? (dx! + first * s.inputImage + rows.lowerBound * outW, plane) : (dcol, ld)
             for g in 0..<s.groups {
                 let wg = weight + g * s.groupOutChannels * s.groupInRows
                 let dyg = grad + g * s.groupOutChannels * ldGrad
@@ -297,12 +297,13 @@ enum ConvolutionGEMM {
                 BLAS.sgemm(transposeB: true, m: s.groupOutChannels, n: s.groupInRows, k: ld,
                            a: dyg, lda: ldGrad, b: columns + g * s.groupInRows * ldColumns, ldb: ldColumns,
                            beta: 1, c: dWeight + g * s.groupOutChannels * s.groupInRows, ldc: s.groupInRows)
+                guard dx != nil else { continue }
                 // dcol_g (CgKK, cols) = W_g^T (CgKK, Kg) * dy_g (Kg, cols)
                 BLAS.sgemm(transposeA: true, m: s.groupInRows, n: ld, k: s.groupOutChannels,
                            a: wg, lda: s.groupInRows, b: dyg, ldb: ldGrad,
                            beta: 0, c: dcolBase + g * s.groupInRows * ldDcol, ldc: ldDcol)
             }
-            if !direct {
+            if let dx, !direct {
                 for t in 0..<b {
                     let image = dx + (first + t) * s.inputImage
                     if rows.lowerBound == 0 { image.update(repeating: 0, count: s.inputImage) }

@@ -110,31 +110,43 @@ public struct Conv2d: Layer {
 
     /// dy: (N,K,H',W') -> dx: (N,C,H,W); dW, db accumulate.
     public mutating func backward(_ gradOutput: Tensor, cache: Cache) -> Tensor {
+        var gradInput = Tensor.zeros(like: cache.input)
+        gradInput.withUnsafeMutableBufferPointer { dx in backward(gradOutput, cache: cache, into: dx.baseAddress) }
+        return gradInput
+    }
+
+    /// dW, db accumulate; dx is not computed (the im2col path skips W^T dy and col2im).
+    public mutating func accumulateParameterGradients(_ gradOutput: Tensor, cache: Cache) {
+        guard !isDepthwise else {
+            _ = backward(gradOutput, cache: cache)
+            return
+        }
+        backward(gradOutput, cache: cache, into: nil)
+    }
+
+    /// dx (N,C,H,W), overwritten, or nil for none (not for depthwise kernels).
+    private mutating func backward(_ gradOutput: Tensor, cache: Cache, into dx: UnsafeMutablePointer<Float>?) {
         let s = shape(of: cache.input)
         precondition(gradOutput.shape == [s.batch, outChannels, s.geometry.outputHeight, s.geometry.outputWidth],
                      "conv gradient shape \(gradOutput.shape) does not match its output")
-        var gradInput = Tensor.zeros(like: cache.input)
         let depthwise = isDepthwise
         cache.input.withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
                 gradOutput.withUnsafeBufferPointer { dy in
-                    gradInput.withUnsafeMutableBufferPointer { dx in
-                        weightGrad.withUnsafeMutableBufferPointer { dw in
-                            withOptionalMutablePointer(&biasGrad) { db in
-                                guard let x = x.baseAddress, let w = w.baseAddress, let dy = dy.baseAddress,
-                                      let dx = dx.baseAddress, let dw = dw.baseAddress else { return }
-                                if depthwise {
-                                    DepthwiseConvolution.backward(x: x, weight: w, dy: dy, dx: dx, dWeight: dw, dBias: db, shape: s)
-                                } else {
-                                    ConvolutionGEMM.backward(x: x, weight: w, dy: dy, dx: dx, dWeight: dw, dBias: db, shape: s)
-                                }
+                    weightGrad.withUnsafeMutableBufferPointer { dw in
+                        withOptionalMutablePointer(&biasGrad) { db in
+                            guard let x = x.baseAddress, let w = w.baseAddress, let dy = dy.baseAddress,
+                                  let dw = dw.baseAddress else { return }
+                            if depthwise, let dx {
+                                DepthwiseConvolution.backward(x: x, weight: w, dy: dy, dx: dx, dWeight: dw, dBias: db, shape: s)
+                            } else {
+                                ConvolutionGEMM.backward(x: x, weight: w, dy: dy, dx: dx, dWeight: dw, dBias: db, shape: s)
                             }
                         }
                     }
                 }
             }
         }
-        return gradInput
     }
 
     public mutating func visitParameters(_ visit: (_ name: String, _ value: inout Tensor, _ gradient: inout Tensor) -> Void) {

@@ -28,6 +28,11 @@ public protocol Layer: Sendable {
     /// dL/d(output) -> dL/d(input); adds dL/d(parameters) into the stored gradients.
     mutating func backward(_ gradOutput: Tensor, cache: Cache) -> Tensor
 
+    /// `backward` for a caller that does not read dL/d(input): adds the same dL/d(parameters)
+    /// and may skip the input gradient (a network's first convolution, whose input is the
+    /// images: PyTorch skips it too for inputs that do not require grad).
+    mutating func accumulateParameterGradients(_ gradOutput: Tensor, cache: Cache)
+
     /// Calls `visit(name, &value, &gradient)` for every trainable parameter, in a stable order.
     /// Mutations made by `visit` (an optimizer step, loading weights) are kept.
     mutating func visitParameters(_ visit: (_ name: String, _ value: inout Tensor, _ gradient: inout Tensor) -> Void)
@@ -37,6 +42,11 @@ public protocol Layer: Sendable {
 }
 
 extension Layer {
+    /// Most layers have no cheaper way than their backward pass.
+    public mutating func accumulateParameterGradients(_ gradOutput: Tensor, cache: Cache) {
+        _ = backward(gradOutput, cache: cache)
+    }
+
     /// Parameter-free layers list nothing.
     public mutating func visitParameters(_ visit: (_ name: String, _ value: inout Tensor, _ gradient: inout Tensor) -> Void) {}
 

@@ -23,6 +23,16 @@ public struct AnyLayer: Layer {
         return run(&base)
     }
 
+    public mutating func accumulateParameterGradients(_ gradOutput: Tensor, cache: Any) {
+        func run<L: Layer>(_ layer: inout L) {
+            guard let typed = cache as? L.Cache else {
+                preconditionFailure("AnyLayer.accumulateParameterGradients got the cache of another layer than \(L.self)")
+            }
+            layer.accumulateParameterGradients(gradOutput, cache: typed)
+        }
+        run(&base)
+    }
+
     public mutating func visitParameters(_ visit: (_ name: String, _ value: inout Tensor, _ gradient: inout Tensor) -> Void) {
         func run<L: Layer>(_ layer: inout L) { layer.visitParameters(visit) }
         run(&base)
@@ -68,6 +78,17 @@ public struct Sequential: Layer {
             gradient = layers[i].layer.backward(gradient, cache: cache[i])
         }
         return gradient
+    }
+
+    /// Every layer's backward but the first's, which gets only its parameter gradients.
+    public mutating func accumulateParameterGradients(_ gradOutput: Tensor, cache: [Any]) {
+        precondition(cache.count == layers.count, "Sequential got \(cache.count) caches for \(layers.count) layers")
+        guard !layers.isEmpty else { return }
+        var gradient = gradOutput
+        for i in layers.indices.dropFirst().reversed() {
+            gradient = layers[i].layer.backward(gradient, cache: cache[i])
+        }
+        layers[0].layer.accumulateParameterGradients(gradient, cache: cache[0])
     }
 
     public mutating func visitParameters(_ visit: (_ name: String, _ value: inout Tensor, _ gradient: inout Tensor) -> Void) {

@@ -126,7 +126,7 @@ public struct HashingTrainer {
         network.zeroGrad()
         let (output, cache) = network.forward(batch.images, training: true)
         let (loss, gradient) = recipe.objective.lossAndGradient(output: output, network: network, labels: labels(batch.indices))
-        _ = network.backward(gradient, cache: cache)
+        network.accumulateParameterGradients(gradient, cache: cache)
         optimizer.step(&network)
         return loss
     }
