@@ -24,6 +24,11 @@ final class ConvolutionTests: XCTestCase {
     func testGradientsAsymmetricPadding() {
         let padding = Padding(top: 0, bottom: 1, left: 2, right: 0)
         checkGradients(conv(2, 2, stride: 2, padding: padding), input: TestTensors.normal([1, 2, 6, 6], seed: 12), "asymmetric")
+        // Stride 1 with the width kept: im2col and col2im work on whole runs of rows and must
+        // drop the columns that wrap around a row's edge (lopsided, and taller than the kernel).
+        checkGradients(conv(2, 2, kernel: 2, padding: Padding(top: 1, bottom: 2, left: 0, right: 1)),
+                       input: TestTensors.normal([2, 2, 4, 5], seed: 25), "width kept, lopsided")
+        checkGradients(conv(2, 2, kernel: 5, padding: 2), input: TestTensors.normal([1, 2, 5, 6], seed: 26), "width kept, 5x5")
     }
 
     func testGradientsGroups2() {
