@@ -244,17 +244,12 @@ def dsh_layers(size, second_stage=None):
         nn.Flatten(), nn.Linear(64 * last * last, 500), nn.ReLU()]
 
 
-class ResidualAdd(nn.Sequential):
-    """x + body(x), the body's layers named 0, 1, ... as hashscope's Residual passes them through."""
-
-    def forward(self, x):
-        return x + super().forward(x)
-
-
-def pooling_stage(cin, cout):
-    down = nn.Sequential(conv(cin, cout, 3, padding=1, bias=False), nn.MaxPool2d(2, 2), nn.BatchNorm2d(cout), nn.ReLU())
-    residual = ResidualAdd(conv(cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
-    return named_sequential([("down", down), ("residual", residual)])
+def residual_block(cin, cout, stride):
+    body = nn.Sequential(conv(cin, cout, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+                         conv(cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout))
+    shortcut = nn.Sequential() if stride == 1 and cin == cout else nn.Sequential(
+        conv(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
+    return named_sequential([("block", Branches(body, shortcut, ("body", "shortcut"))), ("relu", nn.ReLU())])
 
 
 def build(arch, bits, size, classes):
@@ -282,10 +277,11 @@ def build(arch, bits, size, classes):
         return HashingNetwork(features, 256, bits, classes if classes is not None else 10, "tanh")
     if arch == "cbam":
         stem = nn.Sequential(conv(3, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU())
-        features = named_sequential([("stem", stem), ("layer1", pooling_stage(32, 64)),
-                                     ("layer2", pooling_stage(64, 128)), ("layer3", pooling_stage(128, 256)),
-                                     ("cbam", CBAM(256)), ("pool", GlobalAvgPool2d())])
-        return HashingNetwork(features, 256, bits, classes if classes is not None else 10, "tanh")
+        features = named_sequential([("stem", stem), ("layer1", residual_block(32, 32, 1)),
+                                     ("layer2", residual_block(32, 64, 2)), ("layer3", residual_block(64, 128, 2)),
+                                     ("cbam", CBAM(128)), ("pool", GlobalAvgPool2d())])
+        return HashingNetwork(features, 128, bits, classes if classes is not None else 10, "tanh",
+                              classifier_on_codes=True)
     raise ValueError(arch)
 
 

@@ -171,12 +171,13 @@ struct BenchNetworkCommand: ParsableCommand {
             let mlp3 = conv(128, 128, 3, t2) + 2 * conv(128, 128, 1, t2)
             return mlp1 + mlp2 + mlp3 + 128 * bits + bits * (classes ?? 10)
         case .cbam:
-            // Each stage: conv3x3 at its input size, maxpool 2, conv3x3 at half that size.
-            func stage(_ cin: Int, _ cout: Int, _ side: Int) -> Int { conv(cin, cout, 3, side) + conv(cout, cout, 3, side / 2) }
-            let stem = conv(3, 32, 3, size)
-            let stages = stage(32, 64, size) + stage(64, 128, size / 2) + stage(128, 256, size / 4)
-            let gate = 2 * (256 * 16 + 16 * 256) + conv(2, 1, 7, size / 8)
-            return stem + stages + gate + 256 * bits + 256 * (classes ?? 10)
+            let a = size, b = (size - 1) / 2 + 1, c = (b - 1) / 2 + 1  // 3x3 stride-2 pad-1 convs
+            let stem = conv(3, 32, 3, a)
+            let layer1 = 2 * conv(32, 32, 3, a)
+            let layer2 = conv(32, 64, 3, b) + conv(64, 64, 3, b) + conv(32, 64, 1, b)
+            let layer3 = conv(64, 128, 3, c) + conv(128, 128, 3, c) + conv(64, 128, 1, c)
+            let gate = 2 * (128 * 8 + 8 * 128) + conv(2, 1, 7, c)
+            return stem + layer1 + layer2 + layer3 + gate + 128 * bits + bits * (classes ?? 10)
         }
     }
 }

@@ -19,7 +19,7 @@ final class AttentionMapsTests: XCTestCase {
         Expected(architecture: .dath, maps: [("features.streams.position.pam", [7, 7], true),
                                              ("features.streams.channel.cam", [7, 7], false)],
                  displayed: "features.streams.position.pam"),
-        Expected(architecture: .cbam, maps: [("features.cbam", [4, 4], true)], displayed: "features.cbam"),
+        Expected(architecture: .cbam, maps: [("features.cbam", [8, 8], true)], displayed: "features.cbam"),
     ]
 
     private func network(_ architecture: Architecture) -> HashingNetwork {

@@ -70,48 +70,42 @@ extension Architecture {
                               activation: .tanh, generator: &generator)
     }
 
-    /// stem conv3x3(32)-BN-ReLU at full size, then three stages 64 -> 128 -> 256, each
-    /// conv3x3 -> maxpool 2 -> BN -> ReLU and a residual conv3x3-BN-ReLU on the pooled map
-    /// (ResNet-9's shape: pooling straight after each stage's first convolution keeps the
-    /// expensive convolutions on small maps, which is what lets a 256-wide network train on two
-    /// cores), CBAM on the last stage's map (H/8), global average pool (256 features), a tanh
-    /// hash layer, and a classifier on the pooled features (the CNN+CBAM+LSH paper trains its
-    /// network as a classifier). The classifier reads the features, not the codes: the triplet
-    /// term saturates the tanh codes within the first epoch, and a classifier behind them then
-    /// reaches the convolutions only through tanh's vanishing slope (measured on 2,000 CIFAR-10 test
-    /// images after one epoch: 39% accuracy that way, 54% with the classifier on the features).
+    /// stem conv3x3(32)-BN-ReLU, residual blocks 32 -> 64 (stride 2) -> 128 (stride 2), CBAM on
+    /// the last stage's map, global average pool (128 features), a tanh hash layer and a
+    /// classifier on the codes: the CNN+CBAM+LSH paper trains its network as a classifier, and
+    /// a classifier reading the codes makes the codes themselves carry the classes.
     static func cbam(_ c: Configuration, _ generator: inout SeededGenerator) -> HashingNetwork {
-        precondition(c.inputSize >= 8, "cbam needs inputs of at least 8 pixels, got \(c.inputSize)")
         let features = Sequential(named: [
             ("stem", Sequential([
                 Conv2d(inChannels: 3, outChannels: 32, kernelSize: 3, padding: Padding(1), bias: false, generator: &generator),
                 BatchNorm2d(numFeatures: 32),
                 ReLU(),
             ])),
-            ("layer1", poolingStage(32, 64, &generator)),
-            ("layer2", poolingStage(64, 128, &generator)),
-            ("layer3", poolingStage(128, 256, &generator)),
-            ("cbam", CBAM(channels: 256, generator: &generator)),
+            ("layer1", residualBlock(32, 32, stride: 1, &generator)),
+            ("layer2", residualBlock(32, 64, stride: 2, &generator)),
+            ("layer3", residualBlock(64, 128, stride: 2, &generator)),
+            ("cbam", CBAM(channels: 128, generator: &generator)),
             ("pool", GlobalAvgPool2d()),
         ])
-        return HashingNetwork(features: features, featureCount: 256, bits: c.bits, classes: c.classes ?? 10,
-                              activation: .tanh, generator: &generator)
+        return HashingNetwork(features: features, featureCount: 128, bits: c.bits, classes: c.classes ?? 10,
+                              activation: .tanh, classifierOnCodes: true, generator: &generator)
     }
 
-    /// x: (N, input, H, W) -> (N, output, H/2, W/2): conv3x3 -> maxpool 2/2 -> BN -> ReLU, then
-    /// y + ReLU(BN(conv3x3(y))).
-    private static func poolingStage(_ input: Int, _ output: Int, _ generator: inout SeededGenerator) -> Sequential {
-        let down = Sequential([
-            Conv2d(inChannels: input, outChannels: output, kernelSize: 3, padding: Padding(1), bias: false, generator: &generator),
-            MaxPool2d(kernelSize: 2, stride: 2),
+    /// ResNet's basic block: conv3x3-BN-ReLU-conv3x3-BN plus the shortcut (identity, or
+    /// conv1x1-BN when the shape changes), then ReLU.
+    private static func residualBlock(_ input: Int, _ output: Int, stride: Int, _ generator: inout SeededGenerator) -> Sequential {
+        let body = Sequential([
+            Conv2d(inChannels: input, outChannels: output, kernelSize: 3, stride: stride, padding: Padding(1), bias: false,
+                   generator: &generator),
             BatchNorm2d(numFeatures: output),
             ReLU(),
-        ])
-        let residual = Residual(Sequential([
             Conv2d(inChannels: output, outChannels: output, kernelSize: 3, padding: Padding(1), bias: false, generator: &generator),
             BatchNorm2d(numFeatures: output),
-            ReLU(),
-        ]))
-        return Sequential(named: [("down", down), ("residual", residual)])
+        ])
+        let shortcut = stride == 1 && input == output ? Sequential([]) : Sequential([
+            Conv2d(inChannels: input, outChannels: output, kernelSize: 1, stride: stride, bias: false, generator: &generator),
+            BatchNorm2d(numFeatures: output),
+        ])
+        return Sequential(named: [("block", Branches(body, shortcut, merge: .sum, names: ("body", "shortcut"))), ("relu", ReLU())])
     }
 }
