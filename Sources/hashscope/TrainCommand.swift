@@ -27,9 +27,15 @@ struct TrainCommand: ParsableCommand {
             stage (fine-tuned) train on them. The model file holds the head and names the
             backbone, whose weights stay in .cache/backbones (scripts/fetch-backbone).
 
+            With --init-from M the run starts from M's weights instead of seeded ones (a warm
+            start: say, a 12-bit model from a 48-bit model's convolutions); the optimizer and
+            the schedule start fresh, and the model file's provenance names M with its own
+            provenance and fingerprint under "warm_start".
+
             Exit status: 0 model written; 2 bad input (unknown arch, optimizer or protocol,
             a gallery that cannot be opened or does not fit the protocol, bits outside
-            8...1024, epochs <= 0, a missing --out folder, a checkpoint of another run):
+            8...1024, epochs <= 0, a missing --out folder, a checkpoint of another run, an
+            --init-from model of another arch, input or normalisation, or sharing no tensor):
             one line on stderr, nothing written; 130 interrupted, checkpoint saved.
             """)
 
@@ -74,6 +80,9 @@ struct TrainCommand: ParsableCommand {
 
     @Option(name: .customLong("backbone-weights"), help: ArgumentHelp("The backbone's imported weights (default: .cache/backbones/NAME.safetensors).", valueName: "file"))
     var backboneWeights: String?
+
+    @Option(name: .customLong("init-from"), help: ArgumentHelp("Start from this model's weights (written by `train`, same arch and input): tensors of the same name and shape are copied, the rest (a hash layer of another --bits) start from the seed.", valueName: "file"))
+    var initFrom: String?
 
     @Option(help: ArgumentHelp("The model file to write (.safetensors).", valueName: "file"))
     var out: String

@@ -134,6 +134,55 @@ final class TrainEvalCommandTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path), ["gallery"], "nothing written")
     }
 
+    func testInitFromStartsFromAnotherModelAndNamesItInTheProvenance() throws {
+        let scratch = try ScratchDirectory()
+        let gallery = try TinyGallery.make(in: scratch)
+        let base = scratch.path + "/base.safetensors"
+        let trained = try CommandRunner.run(trainArguments(gallery, out: base, epochs: 1))
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let baseTensors = try ModelFile.load(base).tensors
+
+        let out = scratch.path + "/warm.safetensors"
+        var arguments = trainArguments(gallery, out: out, epochs: 1) + ["--init-from", base]
+        arguments[arguments.firstIndex(of: "--bits")! + 1] = "24"
+        let warm = try CommandRunner.run(arguments)
+        XCTAssertEqual(warm.status, 0, warm.stderr)
+        XCTAssertTrue(warm.stdout.hasPrefix("wrote \(out): dsh, 24 bits, 1 epoch"), warm.stdout)
+        let total = try XCTUnwrap(try ModelFile.load(out).tensors.count)
+        XCTAssertTrue(warm.stderr.contains("starting from \(base): \(total - 2) of \(total) tensors loaded; initial values kept for "
+                                           + "hash.weight (the file has [16, 500]), hash.bias (the file has [16])"), warm.stderr)
+        let metadata = try XCTUnwrap(try ModelMetadata.decode(SafetensorsFile(path: out).metadata, path: out))
+        XCTAssertEqual(metadata.provenance.epochs, 1, "this run's epochs only")
+        let described = try XCTUnwrap(metadata.provenance.warmStart)
+        XCTAssertTrue(described.hasPrefix("\(base) (dsh, 16 bits, 1 epoch, on \(gallery) (cifar10-full), wall time "), described)
+        XCTAssertTrue(described.hasSuffix("sha256 \(ModelFingerprint.sha256(of: baseTensors)))"), described)
+        XCTAssertEqual(try SafetensorsFile(path: out).metadata["warm_start"], described)
+
+        // Files that cannot seed the run: one line naming the file, exit 2, nothing written.
+        let network = Architecture.cbam.build(.init(bits: 16))
+        let cbam = scratch.path + "/cbam.safetensors"
+        try ModelFile.save(network, metadata: ModelMetadata(arch: "cbam", bits: 16, inputSize: .init(height: 32, width: 32),
+                                                            normalization: .cifar10, classNames: []), to: cbam)
+        let plain = scratch.path + "/plain.safetensors"
+        try ModelFile.save(stateDict: baseTensors.map { (name: $0.key, value: $0.value) }, to: plain)
+        let unrelated = scratch.path + "/unrelated.safetensors"
+        try ModelFile.save(stateDict: baseTensors.map { (name: "other." + $0.key, value: $0.value) },
+                           metadata: try ModelMetadata.decode(SafetensorsFile(path: base).metadata, path: base)!.strings, to: unrelated)
+        let cases = [(scratch.path + "/absent.safetensors", "cannot read model file"),
+                     (cbam, "cannot start from it: arch: the file has cbam, this run dsh"),
+                     (plain, "no hashscope metadata"),
+                     (unrelated, "cannot start from it: it shares no tensor (name and shape) with a dsh network")]
+        let refusedOut = scratch.path + "/refused.safetensors"
+        for (file, message) in cases {
+            let result = try CommandRunner.run(trainArguments(gallery, out: refusedOut, epochs: 1) + ["--init-from", file])
+            XCTAssertEqual(result.status, 2, "\(file): \(result.stderr)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+            XCTAssertTrue(result.stderr.hasPrefix("hashscope: \(file): ") && result.stderr.contains(message), result.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: refusedOut))
+            XCTAssertFalse(FileManager.default.fileExists(atPath: refusedOut + ".checkpoint"))
+        }
+    }
+
     func testEvalNamesAMissingCorruptOrMismatchedModel() throws {
         let scratch = try ScratchDirectory()
         let gallery = try TinyGallery.make(in: scratch)

@@ -20,8 +20,8 @@ final class TrainingLoopTests: XCTestCase {
         return RGBImage(width: 32, height: 32, pixels: pixels)
     }
 
-    private static func trainer(epochs: Int, seed: UInt64 = 3, optimizer: OptimizerChoice? = nil) -> HashingTrainer {
-        let configuration = TrainingConfiguration(arch: .dsh, bits: 12, classCount: classes, epochs: epochs,
+    private static func trainer(epochs: Int, seed: UInt64 = 3, optimizer: OptimizerChoice? = nil, bits: Int = 12) -> HashingTrainer {
+        let configuration = TrainingConfiguration(arch: .dsh, bits: bits, classCount: classes, epochs: epochs,
                                                   batchSize: 8, optimizer: optimizer, seed: seed)!
         return HashingTrainer(configuration: configuration, items: Array(0..<(classes * perClass)),
                               labels: { .classIDs($0.map { $0 % classes }) }, load: { image($0) })
@@ -118,5 +118,39 @@ final class TrainingLoopTests: XCTestCase {
             XCTAssertTrue(message.contains("optimizer: checkpoint has adam, this run sgd"), message)
         }
         XCTAssertEqual(other.position, TrainingPosition(), "a refused checkpoint changes nothing")
+    }
+
+    func testAWarmStartCopiesTheSharedTensorsAndKeepsTheOthersSeeded() throws {
+        var trained = Self.trainer(epochs: 1)
+        _ = trained.trainEpoch()
+        let tensors = Dictionary(uniqueKeysWithValues: trained.network.stateDict.map { ($0.name, $0.value) })
+        let seeded = Self.trainer(epochs: 2, bits: 16)
+        var warm = seeded
+        let plan = try warm.warmStart(from: tensors, source: "trained.safetensors")
+
+        XCTAssertEqual(plan.fresh.map(\.name), ["hash.weight", "hash.bias"])
+        XCTAssertEqual(plan.fresh.first?.reason, "the file has \(tensors["hash.weight"]!.shape)")
+        XCTAssertEqual(plan.loaded.count + 2, warm.network.stateDict.count)
+        XCTAssertTrue(plan.unused.isEmpty)
+        for (name, value) in warm.network.stateDict {
+            let expected = plan.loaded.contains(name) ? tensors[name] : seeded.network.parameter(name)
+            XCTAssertEqual(value, expected, name)
+        }
+        XCTAssertNotEqual(trained.network.parameter("features.0.weight"), seeded.network.parameter("features.0.weight"),
+                          "the copy must be visible: training changed the first convolution")
+        XCTAssertTrue(plan.summary.hasPrefix("\(plan.loaded.count) of \(plan.loaded.count + 2) tensors loaded; initial values kept for hash.weight"),
+                      plan.summary)
+        // It trains on from there like any run.
+        guard case .completed(let summary) = warm.trainEpoch() else { return XCTFail("nothing asked the run to stop") }
+        XCTAssertTrue(summary.loss.isFinite)
+
+        var unrelated = Self.trainer(epochs: 1)
+        let renamed = Dictionary(uniqueKeysWithValues: tensors.map { ("other." + $0.key, $0.value) })
+        XCTAssertThrowsError(try unrelated.warmStart(from: renamed, source: "other.safetensors")) { error in
+            XCTAssertEqual((error as? WarmStartError)?.errorDescription,
+                           "other.safetensors: cannot start from it: it shares no tensor (name and shape) with a dsh network")
+        }
+        XCTAssertEqual(unrelated.network.stateDict.map(\.value), Self.trainer(epochs: 1).network.stateDict.map(\.value),
+                       "a refused file changes nothing")
     }
 }

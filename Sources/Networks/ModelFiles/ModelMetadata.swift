@@ -96,9 +96,14 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
         public var meanAveragePrecision: Double?
         /// Free text: the command line, "imported from X.pth", a version.
         public var notes: String?
+        /// The model whose weights the run started from (`train --init-from`), described with
+        /// its own provenance and fingerprint; nil for a run from seeded initial weights. The
+        /// epochs and wall time above are this run's only.
+        public var warmStart: String?
 
         public init(dataset: String? = nil, evaluationProtocol: String? = nil, epochs: Int? = nil, seed: UInt64? = nil,
-                    wallTimeSeconds: Double? = nil, meanAveragePrecision: Double? = nil, notes: String? = nil) {
+                    wallTimeSeconds: Double? = nil, meanAveragePrecision: Double? = nil, notes: String? = nil,
+                    warmStart: String? = nil) {
             self.dataset = dataset
             self.evaluationProtocol = evaluationProtocol
             self.epochs = epochs
@@ -106,11 +111,13 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
             self.wallTimeSeconds = wallTimeSeconds
             self.meanAveragePrecision = meanAveragePrecision
             self.notes = notes
+            self.warmStart = warmStart
         }
 
         private enum CodingKeys: String, CodingKey {
             case dataset, evaluationProtocol = "protocol", epochs, seed
             case wallTimeSeconds = "wall_time_seconds", meanAveragePrecision = "map", notes
+            case warmStart = "warm_start"
         }
     }
 
@@ -162,6 +169,7 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
         if let seed = p.seed { strings["seed"] = "\(seed)" }
         if let wallTime = p.wallTimeSeconds { strings["wall_time_seconds"] = "\(wallTime)" }
         if let map = p.meanAveragePrecision { strings["map"] = "\(map)" }
+        if let warmStart = p.warmStart { strings["warm_start"] = warmStart }
         if let backbone { strings["backbone"] = backbone }
         return strings
     }

@@ -20,7 +20,7 @@ public struct HashingTrainer {
 
     public let configuration: TrainingConfiguration
     public let recipe: TrainingRecipe
-    public private(set) var network: HashingNetwork
+    public internal(set) var network: HashingNetwork
     public private(set) var optimizer: any Optimizer
     public let schedule: LearningRateSchedule
     /// Images, or cached backbone features for a head.

@@ -12,6 +12,8 @@ struct TrainingSession {
     var trainer: HashingTrainer
     /// The backbone's cached trunk features, for a head (then the trainer reads them).
     let features: BackboneFeatures?
+    /// With --init-from: the starting model, described for the provenance, and what it gave.
+    let warmStart: (description: String, plan: WarmStart)?
 
     /// Checks every input before anything is written; each failure is one line.
     init(_ command: TrainCommand) throws {
@@ -98,12 +100,17 @@ struct TrainingSession {
                                      labels: data.batchLabels, load: data.imageSource)
         }
         trainer.context = ["dataset": command.dataset, "protocol": data.split.name]
+        if let path = command.initFrom {
+            warmStart = try Self.warmStart(&trainer, from: path, backbone: backbone)
+        } else {
+            warmStart = nil
+        }
         if command.resume {
             guard FileManager.default.fileExists(atPath: command.checkpointPath) else {
                 throw InputError("\(command.checkpointPath): no checkpoint to resume from (train without --resume to start)")
             }
             let checkpoint = try TrainingCheckpoint.load(command.checkpointPath)
-            for key in ["dataset", "protocol"] where checkpoint.info.context[key] != trainer.context[key] {
+            for key in ["dataset", "protocol", "init_from"] where checkpoint.info.context[key] != trainer.context[key] {
                 throw InputError("\(command.checkpointPath): cannot resume this run from it: \(key): checkpoint has \(checkpoint.info.context[key] ?? "none"), this run \(trainer.context[key] ?? "none")")
             }
             try trainer.restore(from: checkpoint, source: command.checkpointPath)
@@ -111,6 +118,39 @@ struct TrainingSession {
     }
 
     static func epochs(_ n: Int) -> String { n == 1 ? "1 epoch" : "\(n) epochs" }
+
+    /// Seeds `trainer`'s network from the model file at `path` (--init-from), which must be a
+    /// hashscope model of the same arch, backbone, input size and normalisation. Returns how
+    /// the file is described in the provenance, and what was loaded.
+    static func warmStart(_ trainer: inout HashingTrainer, from path: String,
+                          backbone: BackboneName?) throws -> (description: String, plan: WarmStart) {
+        let (tensors, strings) = try ModelFile.load(path)
+        guard let metadata = try ModelMetadata.decode(strings, path: path) else {
+            throw InputError("\(path): no hashscope metadata; --init-from takes a model written by `hashscope train`")
+        }
+        let c = trainer.configuration, recipe = trainer.recipe
+        var problems: [String] = []
+        func differs(_ what: String, _ theirs: String, _ ours: String) {
+            if theirs != ours { problems.append("\(what): the file has \(theirs), this run \(ours)") }
+        }
+        differs("arch", metadata.arch, c.arch.rawValue)
+        differs("backbone", metadata.backbone ?? "none", backbone?.rawValue ?? "none")
+        differs("input size", "\(metadata.inputSize.height)x\(metadata.inputSize.width)", "\(recipe.inputSize)x\(recipe.inputSize)")
+        differs("normalization", metadata.normalization.description, recipe.normalization.description)
+        guard problems.isEmpty else { throw InputError("\(path): cannot start from it: " + problems.joined(separator: "; ")) }
+        let plan = try trainer.warmStart(from: tensors, source: path)
+        let fingerprint = ModelFingerprint.sha256(of: tensors)
+        trainer.context["init_from"] = fingerprint
+        let p = metadata.provenance
+        var facts = ["\(metadata.arch), \(metadata.bits) bits"]
+        if let epochs = p.epochs { facts.append(Self.epochs(epochs)) }
+        if let dataset = p.dataset { facts.append("on \(dataset)" + (p.evaluationProtocol.map { " (\($0))" } ?? "")) }
+        if let seconds = p.wallTimeSeconds { facts.append("wall time \(seconds) s") }
+        if let map = p.meanAveragePrecision { facts.append("mAP \(String(format: "%.4f", map))") }
+        if let earlier = p.warmStart { facts.append("itself started from \(earlier)") }
+        facts.append("sha256 \(fingerprint)")
+        return ("\(path) (" + facts.joined(separator: ", ") + ")", plan)
+    }
 
     /// --out names a file in an existing folder.
     static func checkOutput(_ out: String) throws {
@@ -135,6 +175,7 @@ struct TrainingSession {
             let what = c.backbone.map { "a \(c.arch.rawValue) head on \($0.rawValue) at \(trainer.recipe.inputSize)x\(trainer.recipe.inputSize)" } ?? c.arch.rawValue
             printer.say("training \(what), \(c.bits) bits, on \(data.split.train.count) images of \(command.dataset)"
                         + " (\(Self.epochs(c.epochs)), batch \(c.batchSize), \(c.optimizer.rawValue) lr \(c.learningRate), seed \(c.seed))")
+            if let warmStart { printer.say("starting from \(command.initFrom ?? ""): \(warmStart.plan.summary)") }
         }
         while !trainer.isFinished {
             let outcome = trainer.trainEpoch(shouldStop: { stop.received != nil }, progress: { printer.batch($0) })
@@ -192,7 +233,7 @@ struct TrainingSession {
             normalization: recipe.normalization, classNames: data.classNames,
             provenance: .init(dataset: command.dataset, evaluationProtocol: data.split.name, epochs: c.epochs, seed: c.seed,
                               wallTimeSeconds: (trainer.elapsedSeconds * 10).rounded() / 10, meanAveragePrecision: map,
-                              notes: command.commandLine),
+                              notes: command.commandLine, warmStart: warmStart?.description),
             backbone: c.backbone?.rawValue)
         do { try ModelFile.save(trainer.network, metadata: metadata, to: command.out) } catch {
             printer.say("hashscope: \(error.localizedDescription)")
