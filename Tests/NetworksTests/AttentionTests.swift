@@ -159,7 +159,7 @@ final class AttentionTests: XCTestCase {
             let module = CBAM(channel: CBAMChannelGate(fc1: Linear(weight: c.fc1_weight.tensor, bias: c.fc1_bias?.tensor),
                                                        fc2: Linear(weight: c.fc2_weight.tensor, bias: c.fc2_bias?.tensor)),
                               spatial: CBAMSpatialGate(weight: c.conv_weight.tensor, bias: c.conv_bias?.tensor))
-            var copy = module
+            let copy = module
             let (output, cache) = copy.forward(c.input.tensor, training: false)
             check(output, c.output, "cbam \(c.name)")
             check(module.attentionMap(cache), c.spatial_map, "cbam \(c.name) spatial map")
@@ -228,7 +228,7 @@ final class AttentionTests: XCTestCase {
         XCTAssertEqual(cbamMap.shape, [3, 5, 4])
         XCTAssertTrue(cbamMap.scalars.allSatisfy { $0 > 0 && $0 < 1 }, "CBAM's Ms is a sigmoid")
         // The map is what scales the channel-refined features at each position.
-        var channelGate = cbam.channel
+        let channelGate = cbam.channel
         let refined = channelGate.forward(x, training: false).output
         XCTAssertEqual(cbamOutput[2, 7, 3, 1], refined[2, 7, 3, 1] * cbamMap[2, 3, 1])
 
