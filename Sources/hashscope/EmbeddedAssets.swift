@@ -32,11 +32,16 @@ struct EmbeddedAssets {
         candidateFolders.first { FileManager.default.fileExists(atPath: $0 + "/models") }.map(EmbeddedAssets.init)
     }
 
-    /// Model files, the CIFAR-10 from-scratch model first (the default).
+    /// The default model: the best from-scratch CIFAR-10 model, at 48 bits.
+    static let defaultModel = "cifar10-scratch-48.safetensors"
+
+    /// Model files: the default first, then the other from-scratch CIFAR-10 models (other code
+    /// lengths), then the rest, each group by name.
     var models: [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder + "/models")) ?? []
+        func rank(_ name: String) -> Int { name == Self.defaultModel ? 0 : name.hasPrefix("cifar10-scratch") ? 1 : 2 }
         return names.filter { $0.hasSuffix(".safetensors") }
-            .sorted { ($0.hasPrefix("cifar10-scratch") ? 0 : 1, $0) < ($1.hasPrefix("cifar10-scratch") ? 0 : 1, $1) }
+            .sorted { (rank($0), $0) < (rank($1), $1) }
             .map { folder + "/models/" + $0 }
     }
 
