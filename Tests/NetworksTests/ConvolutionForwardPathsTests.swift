@@ -6,7 +6,8 @@ import XCTest
 /// The forward kernels' special paths against a direct convolution in Double: the depthwise
 /// kernel's stride phases (strides 1, 2, 3, odd sizes, asymmetric and lopsided padding,
 /// channel multipliers) and ConvolutionGEMM's split of single images over workers (by output
-/// rows and by output channels, with im2col, groups and without bias).
+/// rows and by output channels, with im2col, groups and without bias), and the Winograd kernels
+/// of stride-1 3x3 and 5x5 convolutions.
 final class ConvolutionForwardPathsTests: XCTestCase {
     private func conv(_ c: Int, _ k: Int, kernelHeight: Int, kernelWidth: Int, stride: (Int, Int) = (1, 1),
                       padding: Padding = .zero, groups: Int = 1, bias: Bool = true, seed: UInt64) -> Conv2d {
@@ -135,12 +136,88 @@ final class ConvolutionForwardPathsTests: XCTestCase {
             ("pointwise, channels", conv(64, 516, kernelHeight: 1, kernelWidth: 1, seed: 91), [1, 64, 5, 5]),
             ("pointwise, channels, no bias", conv(64, 300, kernelHeight: 1, kernelWidth: 1, bias: false, seed: 92), [1, 64, 7, 7]),
             ("stem-like 3x3/2, rows", conv(3, 32, kernelHeight: 3, kernelWidth: 3, stride: (2, 2), padding: same3, seed: 93), [1, 3, 80, 80]),
-            ("3x3, channels", conv(32, 256, kernelHeight: 3, kernelWidth: 3, padding: Padding(1), seed: 94), [1, 32, 6, 6]),
+            // (8 input channels: too few for the Winograd kernel, so im2col's split is the one tested.)
+            ("3x3, channels", conv(8, 256, kernelHeight: 3, kernelWidth: 3, padding: Padding(1), seed: 94), [1, 8, 12, 12]),
             ("groups 2, rows", conv(32, 64, kernelHeight: 3, kernelWidth: 3, padding: Padding(1), groups: 2, seed: 95), [1, 32, 24, 24]),
             ("pointwise, batch 2", conv(64, 516, kernelHeight: 1, kernelWidth: 1, seed: 96), [2, 64, 5, 5]),
         ]
         for (name, layer, shape) in cases {
             check(layer, input: shape, seed: 97, name)
+        }
+    }
+
+    /// Winograd's F(4x4, 3x3) and F(2x2, 5x5) give the direct convolution: maps whose side is
+    /// not a multiple of the tile (tiles hanging over the edge), unpadded and lopsided padding,
+    /// single images (split over the cores by tile rows) and batches, channel counts that are not
+    /// multiples of 8, with and without bias, and blocks of tiles spanning several images.
+    func testWinogradConvolutionsMatchTheDirectOne() {
+        let cases: [(String, Int, Padding, [Int], Int)] = [
+            ("3x3 pad 1, 32x32", 3, Padding(1), [2, 16, 32, 32], 24),
+            ("3x3 pad 1, 7x9, one image", 3, Padding(1), [1, 33, 7, 9], 10),
+            ("3x3 unpadded, 10x13", 3, .zero, [3, 17, 10, 13], 8),
+            ("3x3 lopsided", 3, Padding(top: 0, bottom: 2, left: 1, right: 0), [2, 16, 6, 5], 9),
+            ("5x5 pad 2, 15x15 (DSH's second)", 5, Padding(2), [3, 32, 15, 15], 32),
+            ("5x5 pad 2, 7x7, one image", 5, Padding(2), [1, 32, 7, 7], 64),
+            ("5x5 unpadded, 9x6", 5, .zero, [2, 20, 9, 6], 5),
+            ("5x5 pad 2, many small images per block", 5, Padding(2), [40, 16, 3, 3], 7),
+        ]
+        for (index, (name, kernel, padding, shape, outChannels)) in cases.enumerated() {
+            for bias in [true, false] {
+                let layer = conv(shape[1], outChannels, kernelHeight: kernel, kernelWidth: kernel, padding: padding, bias: bias,
+                                 seed: UInt64(140 + index))
+                let x = Tensor.zeros(shape)
+                XCTAssertNotNil(WinogradConvolution.transform(for: layer.shape(of: x)), "\(name) runs the Winograd kernel")
+                check(layer, input: shape, seed: UInt64(160 + index), "\(name), bias \(bias)")
+            }
+        }
+    }
+
+    /// The Toom-Cook construction gives Lavin and Gray's published F(4x4, 3x3) matrices (rows
+    /// of B^T and G may both have the opposite sign: their product is what is fixed).
+    func testWinogradTransformsAreLavinsMatrices() {
+        let f43 = WinogradTransform.f4x3
+        let bT: [Float] = [4, 0, -5, 0, 1, 0,
+                           0, -4, -4, 1, 1, 0,
+                           0, 4, -4, -1, 1, 0,
+                           0, -2, -1, 2, 1, 0,
+                           0, 2, -1, -2, 1, 0,
+                           0, 4, 0, -5, 0, 1]
+        let g: [Float] = [1.0 / 4, 0, 0,
+                          -1.0 / 6, -1.0 / 6, -1.0 / 6,
+                          -1.0 / 6, 1.0 / 6, -1.0 / 6,
+                          1.0 / 24, 1.0 / 12, 1.0 / 6,
+                          1.0 / 24, -1.0 / 12, 1.0 / 6,
+                          0, 0, 1]
+        for row in 0..<6 {
+            let ours = Array(f43.inputTransform[(row * 6)..<(row * 6 + 6)]), published = Array(bT[(row * 6)..<(row * 6 + 6)])
+            let sign: Float = ours == published ? 1 : -1
+            XCTAssertEqual(ours, published.map { sign * $0 }, "B^T row \(row)")
+            assertClose(Array(f43.kernelTransform[(row * 3)..<(row * 3 + 3)]), g[(row * 3)..<(row * 3 + 3)].map { sign * $0 },
+                        atol: 1e-7, "G row \(row)")
+        }
+        XCTAssertEqual(f43.outputTransform, [1, 1, 1, 1, 1, 0,
+                                             0, 1, -1, 2, -2, 0,
+                                             0, 1, 1, 4, 4, 0,
+                                             0, 1, -1, 8, -8, 1], "A^T")
+        XCTAssertEqual(WinogradTransform.f2x5.inputTransform, f43.inputTransform, "one B^T for both (same points)")
+        XCTAssertNil(WinogradTransform.forKernel(7))
+    }
+
+    /// The kernel's written-out B^T and A^T are the matrices WinogradTransform builds: applied to
+    /// the unit vectors they give the matrices' columns.
+    func testWrittenOutTransformsAreTheBuiltMatrices() {
+        typealias Lanes = WinogradConvolution.Lanes
+        func unit(_ q: Int, _ i: Int) -> Lanes { Lanes(repeating: q == i ? 1 : 0) }
+        for q in 0..<6 {
+            let b = WinogradConvolution.inputTransform(unit(q, 0), unit(q, 1), unit(q, 2), unit(q, 3), unit(q, 4), unit(q, 5))
+            XCTAssertEqual([b.0[0], b.1[0], b.2[0], b.3[0], b.4[0], b.5[0]],
+                           (0..<6).map { WinogradTransform.f4x3.inputTransform[$0 * 6 + q] }, "B^T column \(q)")
+            for transform in [WinogradTransform.f2x5, WinogradTransform.f4x3] {
+                let m = transform.outputTile
+                let a = WinogradConvolution.outputTransform(m, unit(q, 0), unit(q, 1), unit(q, 2), unit(q, 3), unit(q, 4), unit(q, 5))
+                XCTAssertEqual(Array([a.0[3], a.1[3], a.2[3], a.3[3]].prefix(m)), (0..<m).map { transform.outputTransform[$0 * 6 + q] },
+                               "A^T column \(q), m \(m)")
+            }
         }
     }
 }

@@ -90,7 +90,7 @@ public struct Conv2d: Layer {
     /// x: (N,C,H,W) -> (N,K,H',W')
     public func forward(_ input: Tensor, training: Bool) -> (output: Tensor, cache: Cache) {
         let s = shape(of: input)
-        // Both kernels overwrite every output, so it is not zeroed first.
+        // Every kernel overwrites every output, so it is not zeroed first.
         let output = Tensor(shape: [s.batch, outChannels, s.geometry.outputHeight, s.geometry.outputWidth]) { y in
             input.withUnsafeBufferPointer { x in
                 weight.withUnsafeBufferPointer { w in
@@ -98,6 +98,8 @@ public struct Conv2d: Layer {
                         guard let x = x.baseAddress, let w = w.baseAddress, let y = y.baseAddress else { return }
                         if isDepthwise {
                             DepthwiseConvolution.forward(x: x, weight: w, bias: b, y: y, shape: s)
+                        } else if let transform = WinogradConvolution.transform(for: s) {
+                            WinogradConvolution.forward(x: x, weight: w, bias: b, y: y, shape: s, transform: transform)
                         } else {
                             ConvolutionGEMM.forward(x: x, weight: w, bias: b, y: y, shape: s)
                         }
