@@ -1,5 +1,5 @@
 import Render
-import Networks
+@testable import Networks
 import TestSupport
 import XCTest
 
@@ -63,6 +63,43 @@ final class ConvolutionTests: XCTestCase {
         checkGradients(conv(2, 3, kernel: 1), input: TestTensors.normal([1, 2, 23, 20], seed: 22), "bands 1x1")
         checkGradients(conv(1, 2, stride: 2, padding: Padding(top: 1, bottom: 0, left: 1, right: 0)),
                        input: TestTensors.normal([1, 1, 46, 40], seed: 23), "bands stride 2")
+    }
+
+    /// Stride-1 3x3 and 5x5 convolutions with 16 or more output channels compute dx by
+    /// Winograd (the forward pass of the turned kernels); checked against finite differences,
+    /// and against im2col's dx (W^T dy, col2im) on the shapes it meets: lopsided and unpadded
+    /// maps, one image and several, sides that are not multiples of the tile.
+    func testWinogradInputGradients() {
+        // The loss is linear in x and W, so a wide step has no truncation error and keeps Float
+        // rounding in the 400-term loss (about 1e-5 of it) from swamping the differences.
+        checkGradients(conv(16, 16, padding: 1), input: TestTensors.normal([1, 16, 5, 5], seed: 27), step: 0.5, "winograd 3x3 pad 1")
+        let cases: [(String, Int, Padding, [Int], Int)] = [
+            ("3x3 pad 1", 3, Padding(1), [2, 20, 9, 11], 16),
+            ("3x3 lopsided", 3, Padding(top: 2, bottom: 0, left: 1, right: 2), [1, 8, 7, 6], 24),
+            ("3x3 unpadded", 3, .zero, [3, 17, 8, 8], 32),
+            ("5x5 pad 2", 5, Padding(2), [2, 32, 15, 15], 64),
+            ("5x5 unpadded", 5, .zero, [1, 5, 9, 10], 20),
+        ]
+        for (index, (name, kernel, padding, shape, outChannels)) in cases.enumerated() {
+            var layer = conv(shape[1], outChannels, kernel: kernel, padding: padding, seed: UInt64(30 + index))
+            let x = TestTensors.normal(shape, seed: UInt64(40 + index))
+            let (y, cache) = layer.forward(x, training: true)
+            let dy = TestTensors.normal(y.shape, seed: UInt64(50 + index))
+            let dx = layer.backward(dy, cache: cache)
+            XCTAssertNotNil(WinogradConvolution.inputGradientConvolution(of: layer.shape(of: x)), "\(name) takes the Winograd path")
+            var im2colDx = [Float](repeating: 0, count: x.count)
+            var weightGrad = [Float](repeating: 0, count: layer.weight.count), biasGrad = [Float](repeating: 0, count: outChannels)
+            x.withUnsafeBufferPointer { xp in
+                layer.weight.withUnsafeBufferPointer { wp in
+                    dy.withUnsafeBufferPointer { dyp in
+                        ConvolutionGEMM.backward(x: xp.baseAddress!, weight: wp.baseAddress!, dy: dyp.baseAddress!,
+                                                 dx: &im2colDx, dWeight: &weightGrad, dBias: &biasGrad, shape: layer.shape(of: x))
+                    }
+                }
+            }
+            assertClose(dx.scalars, im2colDx, rtol: 1e-4, atol: 1e-5, "\(name) dx")
+            XCTAssertEqual(layer.gradients.first { $0.name == "weight" }?.value.scalars, weightGrad, "\(name) dW is im2col's")
+        }
     }
 
     func testGradientsRectangularKernel() {

@@ -1,6 +1,6 @@
 // Stride-1 3x3 and 5x5 convolutions by Winograd's F(4x4, 3x3) and F(2x2, 5x5) (see
-// WinogradTransform): fewer multiplies than im2col + sgemm, for the forward pass only (the
-// backward pass stays im2col's, whose weight gradient has no such shortcut).
+// WinogradTransform): fewer multiplies than im2col + sgemm, for the forward pass and for the
+// input gradient, itself a stride-1 convolution (the weight gradient stays im2col's).
 //
 // The output is cut into m x m tiles (the last row and column of tiles may hang over the edge;
 // what they compute there is dropped), each read from a 6 x 6 input tile. For a block of tiles
@@ -29,6 +29,38 @@ enum WinogradConvolution {
         guard s.groups == 1, g.strideHeight == 1, g.strideWidth == 1, g.kernelHeight == g.kernelWidth,
               s.inChannels >= minimumInputChannels else { return nil }
         return WinogradTransform.forKernel(g.kernelHeight)
+    }
+
+    /// The convolution whose forward pass gives `s`'s input gradient, and its transform, when
+    /// Winograd can run it. For stride 1, dx is dy convolved with each kernel turned half a turn,
+    /// input and output channels swapped (K in, C out), padded r - 1 - p on each side (so H' grows
+    /// back to H); padding wider than r - 1 would need cropping instead, and stays with im2col.
+    static func inputGradientConvolution(of s: ConvolutionShape) -> (shape: ConvolutionShape, transform: WinogradTransform)? {
+        let g = s.geometry, r = g.kernelHeight, p = g.padding
+        guard s.groups == 1, g.strideHeight == 1, g.strideWidth == 1, g.kernelWidth == r,
+              max(p.top, p.bottom, p.left, p.right) <= r - 1 else { return nil }
+        let geometry = WindowGeometry(channels: s.outChannels, height: g.outputHeight, width: g.outputWidth,
+                                      kernelHeight: r, kernelWidth: r, strideHeight: 1, strideWidth: 1,
+                                      padding: Padding(top: r - 1 - p.top, bottom: r - 1 - p.bottom,
+                                                       left: r - 1 - p.left, right: r - 1 - p.right))
+        let shape = ConvolutionShape(batch: s.batch, outChannels: s.inChannels, groups: 1, geometry: geometry)
+        return transform(for: shape).map { (shape, $0) }
+    }
+
+    /// dy: (N,K,H',W') -> dx: (N,C,H,W) (overwritten), for `inputGradientConvolution`'s shape
+    /// and transform; weight is the forward convolution's (K,C,r,r).
+    static func inputGradient(dy: UnsafePointer<Float>, weight: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+                              shape back: ConvolutionShape, transform t: WinogradTransform) {
+        let k = back.inChannels, c = back.outChannels, r = t.kernel, area = r * r
+        let turned = UnsafeMutablePointer<Float>.allocate(capacity: c * k * area)
+        defer { turned.deallocate() }
+        for out in 0..<k {
+            for channel in 0..<c {
+                let source = weight + (out * c + channel) * area, target = turned + (channel * k + out) * area
+                for i in 0..<area { target[i] = source[area - 1 - i] }
+            }
+        }
+        forward(x: dy, weight: turned, bias: nil, y: dx, shape: back, transform: t)
     }
 
     /// x: (N,C,H,W), weight: (K,C,r,r), bias: (K) or nil -> y: (N,K,H',W') (overwritten).

@@ -141,6 +141,9 @@ public struct Conv2d: Layer {
                                   let dw = dw.baseAddress else { return }
                             if depthwise, let dx {
                                 DepthwiseConvolution.backward(x: x, weight: w, dy: dy, dx: dx, dWeight: dw, dBias: db, shape: s)
+                            } else if let dx, let back = WinogradConvolution.inputGradientConvolution(of: s) {
+                                ConvolutionGEMM.backward(x: x, weight: w, dy: dy, dx: nil, dWeight: dw, dBias: db, shape: s)
+                                WinogradConvolution.inputGradient(dy: dy, weight: w, dx: dx, shape: back.shape, transform: back.transform)
                             } else {
                                 ConvolutionGEMM.backward(x: x, weight: w, dy: dy, dx: dx, dWeight: dw, dBias: db, shape: s)
                             }
