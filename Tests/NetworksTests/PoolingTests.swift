@@ -27,9 +27,11 @@ final class PoolingTests: XCTestCase {
     }
 
     /// The unrolled unpadded 3x3 path (DSH's pool) against a direct max, values and the pixel
-    /// each gradient goes to, with ties (the first pixel wins) and odd sizes.
+    /// each gradient goes to, with ties (the first pixel wins) and odd sizes; at stride 2, rows
+    /// of 15 and 18 outputs go eight at a time in vectors, the last group overlapping the one
+    /// before, and the last rows of the last plane (whose vector reads would leave it) one by one.
     func testUnpadded3x3MaxPoolMatchesADirectMax() {
-        for (stride, side) in [(2, 9), (1, 5), (3, 10)] {
+        for (stride, side) in [(2, 9), (1, 5), (3, 10), (2, 32), (2, 37)] {
             let n = 2, c = 3
             // Few distinct values, so windows hold ties.
             let x = Tensor(shape: [n, c, side, side], scalars: (0..<(n * c * side * side)).map { Float(($0 * 7) % 5) })
@@ -57,6 +59,19 @@ final class PoolingTests: XCTestCase {
             XCTAssertEqual(y.scalars, expectedY, "stride \(stride)")
             XCTAssertEqual(dx.scalars, expected, "stride \(stride): gradients go to the first maximum")
         }
+    }
+
+    /// Windows of nothing but -infinity send their gradient to their corner pixel, in the
+    /// vectors (the first eight of a row) as one by one.
+    func testAllMinusInfinityWindowsPickTheirCorner() {
+        let side = 19, out = 9
+        let pool = MaxPool2d(kernelSize: 3, stride: 2)
+        let (y, cache) = pool.forward(Tensor(shape: [1, 1, side, side], repeating: -.infinity), training: true)
+        XCTAssertEqual(y.scalars, [Float](repeating: -.infinity, count: out * out))
+        let dx = pool.backward(Tensor(shape: y.shape, repeating: 1), cache: cache)
+        var expected = [Float](repeating: 0, count: side * side)
+        for oh in 0..<out { for ow in 0..<out { expected[2 * oh * side + 2 * ow] = 1 } }
+        XCTAssertEqual(dx.scalars, expected)
     }
 
     func testMaxPoolTieGoesToTheFirstAndPaddingNeverWins() {

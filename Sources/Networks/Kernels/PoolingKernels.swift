@@ -60,7 +60,8 @@ enum PoolingKernels {
                                       arg: UnsafeMutablePointer<Int32>, _ g: WindowGeometry) {
         let width = g.width
         for oh in 0..<g.outputHeight {
-            for ow in 0..<g.outputWidth {
+            let vectorized = g.strideWidth == 2 ? maxForward3x3Stride2(src: src, out: out, arg: arg, row: oh, g) : 0
+            for ow in vectorized..<g.outputWidth {
                 let corner = oh * g.strideHeight * width + ow * g.strideWidth
                 var best = -Float.infinity, bestIndex = corner
                 for row in 0..<3 {
@@ -74,6 +75,47 @@ enum PoolingKernels {
                 arg[oh * g.outputWidth + ow] = Int32(bestIndex)
             }
         }
+    }
+
+    /// Eight outputs at a time of output row `oh` of a 3x3 pool with stride 2 across (DSH's and
+    /// DATH's 3/2 pool): lane l is window ow0 + l, whose columns 2(ow0 + l) + j are the even
+    /// lanes of 16 floats read from 2 ow0 + j. The nine candidates are taken in the scalar loop's
+    /// order and replace the best only when strictly greater, so ties and NaN go the same way.
+    /// A row's last outputs, fewer than eight, are one more group ending at the row's end, which
+    /// recomputes (and rewrites, with the same values) a few of the previous group's. Returns how
+    /// many outputs of the row it wrote: a group whose reads (16 floats from each column offset)
+    /// would leave the plane is left to the scalar loop, with the rest of the row.
+    @inline(__always)
+    private static func maxForward3x3Stride2(src: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+                                             arg: UnsafeMutablePointer<Int32>, row oh: Int, _ g: WindowGeometry) -> Int {
+        let width = g.width, top = oh * g.strideHeight, outW = g.outputWidth
+        let laneOffsets = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+        func group(_ ow0: Int) -> Bool {
+            guard (top + 2) * width + 2 * ow0 + 18 <= g.inputPlane else { return false }
+            // Each window's corner until something beats -infinity, as in the scalar loop.
+            var best = SIMD8<Float>(repeating: -.infinity)
+            var bestIndex = SIMD8<Int32>(repeating: Int32(top * width + 2 * ow0)) &+ laneOffsets
+            for i in 0..<3 {
+                for j in 0..<3 {
+                    let index = (top + i) * width + 2 * ow0 + j
+                    let value = UnsafeRawPointer(src + index).loadUnaligned(as: SIMD16<Float>.self).evenHalf
+                    let better = value .> best
+                    best.replace(with: value, where: better)
+                    bestIndex.replace(with: SIMD8<Int32>(repeating: Int32(index)) &+ laneOffsets, where: better)
+                }
+            }
+            let o = oh * outW + ow0
+            UnsafeMutableRawPointer(out + o).storeBytes(of: best, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(arg + o).storeBytes(of: bestIndex, as: SIMD8<Int32>.self)
+            return true
+        }
+        var done = 0
+        while done + 8 <= outW {
+            guard group(done) else { return done }
+            done += 8
+        }
+        if done < outW && outW >= 8 && group(outW - 8) { done = outW }
+        return done
     }
 
     /// dy: (planes,H',W') -> dx: (planes,H,W) (overwritten): each gradient goes to its argmax.

@@ -19,7 +19,9 @@ enum WinogradConvolution {
     static let minimumInputChannels = 16
 
     /// Bytes of V and M together per block: about twice a core's L2, so a block's tiles, written
-    /// by the input transform, are still in cache (L2 or L3) when the sgemms read them.
+    /// by the input transform, are still in cache (L2 or L3) when the sgemms read them. (On the
+    /// development machine, 2026-12-04, 256 KB to 4 MB measured within noise of each other in
+    /// `hashscope bench network` for dsh and cbam; 8 MB was slower.)
     static let blockBytes = 2 << 20
 
     /// The transform for this convolution, or nil when it is not a stride-1, ungrouped, square
