@@ -112,9 +112,8 @@ public struct Conv2d: Layer {
 
     /// dy: (N,K,H',W') -> dx: (N,C,H,W); dW, db accumulate.
     public mutating func backward(_ gradOutput: Tensor, cache: Cache) -> Tensor {
-        var gradInput = Tensor.zeros(like: cache.input)
-        gradInput.withUnsafeMutableBufferPointer { dx in backward(gradOutput, cache: cache, into: dx.baseAddress) }
-        return gradInput
+        // Every kernel overwrites every element of dx, so it is not zeroed first.
+        Tensor(shape: cache.input.shape) { dx in backward(gradOutput, cache: cache, into: dx.baseAddress) }
     }
 
     /// dW, db accumulate; dx is not computed (the im2col path skips W^T dy and col2im).
