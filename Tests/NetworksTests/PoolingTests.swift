@@ -61,6 +61,29 @@ final class PoolingTests: XCTestCase {
         }
     }
 
+    /// The unpadded 3x3 stride-2 average pool (DSH's and DATH's), eight windows per vector and
+    /// the rest one by one, against a direct mean summed in the same order (so exactly equal).
+    func testUnpadded3x3Stride2AveragePoolMatchesADirectMean() {
+        for side in [7, 15, 32, 37] {
+            let x = TestTensors.normal([2, 3, side, side], seed: UInt64(side))
+            let y = AvgPool2d(kernelSize: 3, stride: 2)(x)
+            let out = (side - 3) / 2 + 1
+            var expected: [Float] = []
+            for plane in 0..<6 {
+                for oh in 0..<out {
+                    for ow in 0..<out {
+                        var total: Float = 0
+                        for i in 0..<3 {
+                            for j in 0..<3 { total += x.scalars[plane * side * side + (2 * oh + i) * side + 2 * ow + j] }
+                        }
+                        expected.append(total / 9)
+                    }
+                }
+            }
+            XCTAssertEqual(y.scalars, expected, "side \(side)")
+        }
+    }
+
     /// Windows of nothing but -infinity send their gradient to their corner pixel, in the
     /// vectors (the first eight of a row) as one by one.
     func testAllMinusInfinityWindowsPickTheirCorner() {

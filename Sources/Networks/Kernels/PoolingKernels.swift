@@ -77,45 +77,75 @@ enum PoolingKernels {
         }
     }
 
-    /// Eight outputs at a time of output row `oh` of a 3x3 pool with stride 2 across (DSH's and
-    /// DATH's 3/2 pool): lane l is window ow0 + l, whose columns 2(ow0 + l) + j are the even
-    /// lanes of 16 floats read from 2 ow0 + j. The nine candidates are taken in the scalar loop's
-    /// order and replace the best only when strictly greater, so ties and NaN go the same way.
-    /// A row's last outputs, fewer than eight, are one more group ending at the row's end, which
-    /// recomputes (and rewrites, with the same values) a few of the previous group's. Returns how
-    /// many outputs of the row it wrote: a group whose reads (16 floats from each column offset)
-    /// would leave the plane is left to the scalar loop, with the rest of the row.
+    /// Runs `group(ow0)` over output row `oh` of a 3x3 pool with stride 2 across (DSH's and
+    /// DATH's 3/2 pools) for groups of eight outputs, ow0 ..< ow0 + 8: window ow0 + l's columns
+    /// 2(ow0 + l) + j are the even lanes of 16 floats read from 2 ow0 + j. A row's last outputs,
+    /// fewer than eight, are one more group ending at the row's end, which recomputes (and
+    /// rewrites, with the same values) a few of the previous group's. Returns how many outputs of
+    /// the row were done: a group whose reads would leave the plane is left, with the rest of the
+    /// row, to the caller's scalar loop.
+    @inline(__always)
+    private static func vectorGroups3x3Stride2(row oh: Int, _ g: WindowGeometry, _ group: (_ ow0: Int) -> Void) -> Int {
+        let outW = g.outputWidth, lastRow = oh * g.strideHeight + 2
+        func fits(_ ow0: Int) -> Bool { lastRow * g.width + 2 * ow0 + 18 <= g.inputPlane }
+        var done = 0
+        while done + 8 <= outW {
+            guard fits(done) else { return done }
+            group(done)
+            done += 8
+        }
+        if done < outW && outW >= 8 && fits(outW - 8) {
+            group(outW - 8)
+            done = outW
+        }
+        return done
+    }
+
+    /// Window columns j of eight stride-2 windows from `index` (see vectorGroups3x3Stride2).
+    @inline(__always)
+    private static func evenLanes(_ src: UnsafePointer<Float>, _ index: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(src + index).loadUnaligned(as: SIMD16<Float>.self).evenHalf
+    }
+
+    /// The vectorised part of one output row of the unpadded 3x3 stride-2 max pool: the nine
+    /// candidates in the scalar loop's order, replacing the best only when strictly greater, so
+    /// ties and NaN go the same way.
     @inline(__always)
     private static func maxForward3x3Stride2(src: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
                                              arg: UnsafeMutablePointer<Int32>, row oh: Int, _ g: WindowGeometry) -> Int {
-        let width = g.width, top = oh * g.strideHeight, outW = g.outputWidth
+        let width = g.width, top = oh * g.strideHeight
         let laneOffsets = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
-        func group(_ ow0: Int) -> Bool {
-            guard (top + 2) * width + 2 * ow0 + 18 <= g.inputPlane else { return false }
+        return vectorGroups3x3Stride2(row: oh, g) { ow0 in
             // Each window's corner until something beats -infinity, as in the scalar loop.
             var best = SIMD8<Float>(repeating: -.infinity)
             var bestIndex = SIMD8<Int32>(repeating: Int32(top * width + 2 * ow0)) &+ laneOffsets
             for i in 0..<3 {
                 for j in 0..<3 {
                     let index = (top + i) * width + 2 * ow0 + j
-                    let value = UnsafeRawPointer(src + index).loadUnaligned(as: SIMD16<Float>.self).evenHalf
-                    let better = value .> best
+                    let value = evenLanes(src, index), better = value .> best
                     best.replace(with: value, where: better)
                     bestIndex.replace(with: SIMD8<Int32>(repeating: Int32(index)) &+ laneOffsets, where: better)
                 }
             }
-            let o = oh * outW + ow0
+            let o = oh * g.outputWidth + ow0
             UnsafeMutableRawPointer(out + o).storeBytes(of: best, as: SIMD8<Float>.self)
             UnsafeMutableRawPointer(arg + o).storeBytes(of: bestIndex, as: SIMD8<Int32>.self)
-            return true
         }
-        var done = 0
-        while done + 8 <= outW {
-            guard group(done) else { return done }
-            done += 8
+    }
+
+    /// The vectorised part of one output row of the unpadded 3x3 stride-2 average pool (every
+    /// window inside the image, so the divisor is 9 either way), summed in the scalar loop's order.
+    @inline(__always)
+    private static func averageForward3x3Stride2(src: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+                                                 row oh: Int, _ g: WindowGeometry) -> Int {
+        let width = g.width, top = oh * g.strideHeight
+        return vectorGroups3x3Stride2(row: oh, g) { ow0 in
+            var total = SIMD8<Float>()
+            for i in 0..<3 {
+                for j in 0..<3 { total += evenLanes(src, (top + i) * width + 2 * ow0 + j) }
+            }
+            UnsafeMutableRawPointer(out + oh * g.outputWidth + ow0).storeBytes(of: total / 9, as: SIMD8<Float>.self)
         }
-        if done < outW && outW >= 8 && group(outW - 8) { done = outW }
-        return done
     }
 
     /// dy: (planes,H',W') -> dx: (planes,H,W) (overwritten): each gradient goes to its argmax.
@@ -147,11 +177,13 @@ enum PoolingKernels {
     static func averageForward(x: SharedPointer, y: SharedMutablePointer, countIncludePadding: Bool, shape s: Shape) {
         Parallel.forEachRange(count: s.planes, workers: min(s.workers, s.planes)) { _, planes in
             let g = s.geometry
+            let unpadded3x3Stride2 = g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideWidth == 2 && g.padding == .zero
             for plane in planes {
                 let src = x.base + plane * g.inputPlane, out = y.base + plane * g.outputPlane
                 for oh in 0..<g.outputHeight {
                     let rows = window(oh, stride: g.strideHeight, pad: g.padding.top, kernel: g.kernelHeight, size: g.height)
-                    for ow in 0..<g.outputWidth {
+                    let vectorized = unpadded3x3Stride2 ? averageForward3x3Stride2(src: src, out: out, row: oh, g) : 0
+                    for ow in vectorized..<g.outputWidth {
                         let columns = window(ow, stride: g.strideWidth, pad: g.padding.left, kernel: g.kernelWidth, size: g.width)
                         var total: Float = 0
                         for ih in rows {
