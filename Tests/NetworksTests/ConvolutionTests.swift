@@ -65,11 +65,12 @@ final class ConvolutionTests: XCTestCase {
                        input: TestTensors.normal([1, 1, 46, 40], seed: 23), "bands stride 2")
     }
 
-    /// Stride-1 3x3 and 5x5 convolutions with 16 or more output channels compute dx by
-    /// Winograd (the forward pass of the turned kernels); checked against finite differences,
-    /// and against im2col's dx (W^T dy, col2im) on the shapes it meets: lopsided and unpadded
-    /// maps, one image and several, sides that are not multiples of the tile.
-    func testWinogradInputGradients() {
+    /// Stride-1 3x3 and 5x5 convolutions compute dx by Winograd when they have 16 or more output
+    /// channels (the forward pass of the turned kernels), and dW when they have 16 or more input
+    /// channels (on the forward's tiles); checked against finite differences, and against
+    /// im2col's gradients on the shapes they meet: lopsided and unpadded maps, one image and
+    /// several, sides that are not multiples of the tile, and each path without the other.
+    func testWinogradGradients() {
         // The loss is linear in x and W, so a wide step has no truncation error and keeps Float
         // rounding in the 400-term loss (about 1e-5 of it) from swamping the differences.
         checkGradients(conv(16, 16, padding: 1), input: TestTensors.normal([1, 16, 5, 5], seed: 27), step: 0.5, "winograd 3x3 pad 1")
@@ -86,7 +87,11 @@ final class ConvolutionTests: XCTestCase {
             let (y, cache) = layer.forward(x, training: true)
             let dy = TestTensors.normal(y.shape, seed: UInt64(50 + index))
             let dx = layer.backward(dy, cache: cache)
-            XCTAssertNotNil(WinogradConvolution.inputGradientConvolution(of: layer.shape(of: x)), "\(name) takes the Winograd path")
+            XCTAssertNotNil(WinogradConvolution.inputGradientConvolution(of: layer.shape(of: x)), "\(name): dx by Winograd")
+            XCTAssertEqual(WinogradConvolution.transform(for: layer.shape(of: x)) != nil, shape[1] >= 16, "\(name): dW by Winograd")
+            // Without dx (a first layer's): the weight gradient alone, the same.
+            var parametersOnly = conv(shape[1], outChannels, kernel: kernel, padding: padding, seed: UInt64(30 + index))
+            parametersOnly.accumulateParameterGradients(dy, cache: parametersOnly.forward(x, training: true).cache)
             var im2colDx = [Float](repeating: 0, count: x.count)
             var weightGrad = [Float](repeating: 0, count: layer.weight.count), biasGrad = [Float](repeating: 0, count: outChannels)
             x.withUnsafeBufferPointer { xp in
@@ -98,7 +103,14 @@ final class ConvolutionTests: XCTestCase {
                 }
             }
             assertClose(dx.scalars, im2colDx, rtol: 1e-4, atol: 1e-5, "\(name) dx")
-            XCTAssertEqual(layer.gradients.first { $0.name == "weight" }?.value.scalars, weightGrad, "\(name) dW is im2col's")
+            let gradients = Dictionary(uniqueKeysWithValues: layer.gradients.map { ($0.name, $0.value.scalars) })
+            // dW sums N x H' x W' products (450 here); Winograd's rounding is measured against
+            // the gradient's scale (F(5x5, 2x2)'s A' has entries up to 16), not each element's.
+            let scale = weightGrad.map(abs).max() ?? 1
+            assertClose(gradients["weight"] ?? [], weightGrad, rtol: 1e-4, atol: 2e-5 * scale, "\(name) dW")
+            assertClose(gradients["bias"] ?? [], biasGrad, rtol: 1e-5, atol: 1e-5, "\(name) db")
+            assertClose(parametersOnly.gradients.first { $0.name == "weight" }?.value.scalars ?? [], weightGrad,
+                        rtol: 1e-4, atol: 2e-5 * scale, "\(name) dW without dx")
         }
     }
 

@@ -192,7 +192,7 @@ enum WinogradConvolution {
 
     /// Values s, s + m, ..., s + 7m of `row`: column s of eight consecutive tiles.
     @inline(__always)
-    private static func gather(_ row: UnsafePointer<Float>, _ s: Int, outputTile m: Int) -> Lanes {
+    static func gather(_ row: UnsafePointer<Float>, _ s: Int, outputTile m: Int) -> Lanes {
         let raw = UnsafeRawPointer(row + s)
         let low = raw.loadUnaligned(as: SIMD16<Float>.self)
         if m == 2 { return low.evenHalf }
@@ -201,17 +201,17 @@ enum WinogradConvolution {
     }
 
     @inline(__always)
-    private static func store(_ value: Lanes, _ pointer: UnsafeMutablePointer<Float>) {
+    static func store(_ value: Lanes, _ pointer: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Lanes.self)
     }
 
     @inline(__always)
-    private static func load(_ pointer: UnsafePointer<Float>) -> Lanes {
+    static func load(_ pointer: UnsafePointer<Float>) -> Lanes {
         UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self)
     }
 
     /// Tile columns rounded up to whole groups of eight.
-    private static func groupedColumns(_ tiles: TileGrid) -> Int { (tiles.columns + 7) / 8 * 8 }
+    static func groupedColumns(_ tiles: TileGrid) -> Int { (tiles.columns + 7) / 8 * 8 }
 
     /// Floats of one input band row: the grouped tile columns, the tile's overhang and what the
     /// widest gather reads past a group's last tile.
@@ -223,7 +223,7 @@ enum WinogradConvolution {
     /// q - left), so tiles at the edges are read like the others. A row's last group of eight may
     /// run past its last tile, into the next row's slots (written after it) or the slack at the
     /// end of each position's matrix.
-    private static func transformInput(_ x: UnsafePointer<Float>, rows: Range<Int>, into v: UnsafeMutablePointer<Float>,
+    static func transformInput(_ x: UnsafePointer<Float>, rows: Range<Int>, into v: UnsafeMutablePointer<Float>,
                                        positionStride stride: Int, band: UnsafeMutablePointer<Float>,
                                        tiles: TileGrid, shape s: ConvolutionShape) {
         let g = s.geometry, m = tiles.transform.outputTile, channels = s.inChannels

@@ -29,6 +29,13 @@ struct WinogradTransform: Sendable {
     static let f4x3 = WinogradTransform(outputTile: 4, kernel: 3)
     static let f2x5 = WinogradTransform(outputTile: 2, kernel: 5)
 
+    /// F(3x3, 4x4) and F(5x5, 2x2): the weight gradients' (see WinogradWeightGradient).
+    static let f3x4 = WinogradTransform(outputTile: 3, kernel: 4)
+    static let f5x2 = WinogradTransform(outputTile: 5, kernel: 2)
+
+    /// The transform of this one's weight gradient: F(r x r, m x m), kernel and output swapped.
+    var weightGradient: WinogradTransform { kernel == 3 ? .f3x4 : .f5x2 }
+
     /// The transform for a square kernel of side `kernel`, if there is one.
     static func forKernel(_ kernel: Int) -> WinogradTransform? {
         switch kernel {

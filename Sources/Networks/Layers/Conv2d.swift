@@ -116,7 +116,7 @@ public struct Conv2d: Layer {
         Tensor(shape: cache.input.shape) { dx in backward(gradOutput, cache: cache, into: dx.baseAddress) }
     }
 
-    /// dW, db accumulate; dx is not computed (the im2col path skips W^T dy and col2im).
+    /// dW, db accumulate; dx is not computed (im2col skips W^T dy and col2im, Winograd its pass).
     public mutating func accumulateParameterGradients(_ gradOutput: Tensor, cache: Cache) {
         guard !isDepthwise else {
             _ = backward(gradOutput, cache: cache)
@@ -140,11 +140,19 @@ public struct Conv2d: Layer {
                                   let dw = dw.baseAddress else { return }
                             if depthwise, let dx {
                                 DepthwiseConvolution.backward(x: x, weight: w, dy: dy, dx: dx, dWeight: dw, dBias: db, shape: s)
-                            } else if let dx, let back = WinogradConvolution.inputGradientConvolution(of: s) {
-                                ConvolutionGEMM.backward(x: x, weight: w, dy: dy, dx: nil, dWeight: dw, dBias: db, shape: s)
-                                WinogradConvolution.inputGradient(dy: dy, weight: w, dx: dx, shape: back.shape, transform: back.transform)
+                                return
+                            }
+                            // Winograd where it applies: the weight gradient on the forward's
+                            // tiles, dx as the forward pass of the turned kernels; im2col for
+                            // the rest (ConvolutionGEMM computes dW always, dx when asked).
+                            let back = dx == nil ? nil : WinogradConvolution.inputGradientConvolution(of: s)
+                            if let transform = WinogradConvolution.transform(for: s), dx == nil || back != nil {
+                                WinogradConvolution.weightGradient(x: x, dy: dy, dWeight: dw, dBias: db, shape: s, transform: transform)
                             } else {
-                                ConvolutionGEMM.backward(x: x, weight: w, dy: dy, dx: dx, dWeight: dw, dBias: db, shape: s)
+                                ConvolutionGEMM.backward(x: x, weight: w, dy: dy, dx: back == nil ? dx : nil, dWeight: dw, dBias: db, shape: s)
+                            }
+                            if let dx, let back {
+                                WinogradConvolution.inputGradient(dy: dy, weight: w, dx: dx, shape: back.shape, transform: back.transform)
                             }
                         }
                     }
