@@ -13,6 +13,9 @@ final class PoolingTests: XCTestCase {
         checkGradients(AvgPool2d(kernelSize: 3, stride: 2, padding: 1), input: TestTensors.normal([2, 2, 5, 6], seed: 5), "k3 s2 p1")
         checkGradients(AvgPool2d(kernelSize: 3, stride: 2, padding: 1, countIncludePadding: false),
                        input: TestTensors.normal([1, 2, 5, 5], seed: 6), "exclude padding")
+        // Unpadded 3x3 (DSH's 3/2 pool and a stride-1 one): the constant-bound loops.
+        checkGradients(AvgPool2d(kernelSize: 3, stride: 2), input: TestTensors.normal([2, 2, 7, 9], seed: 7), "k3 s2 unpadded")
+        checkGradients(AvgPool2d(kernelSize: 3, stride: 1), input: TestTensors.normal([1, 2, 5, 4], seed: 8), "k3 s1 unpadded")
     }
 
     func testGlobalPoolingGradients() {

@@ -177,13 +177,26 @@ enum PoolingKernels {
     static func averageForward(x: SharedPointer, y: SharedMutablePointer, countIncludePadding: Bool, shape s: Shape) {
         Parallel.forEachRange(count: s.planes, workers: min(s.workers, s.planes)) { _, planes in
             let g = s.geometry
-            let unpadded3x3Stride2 = g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideWidth == 2 && g.padding == .zero
+            let unpadded3x3 = g.kernelHeight == 3 && g.kernelWidth == 3 && g.padding == .zero
             for plane in planes {
                 let src = x.base + plane * g.inputPlane, out = y.base + plane * g.outputPlane
                 for oh in 0..<g.outputHeight {
                     let rows = window(oh, stride: g.strideHeight, pad: g.padding.top, kernel: g.kernelHeight, size: g.height)
-                    let vectorized = unpadded3x3Stride2 ? averageForward3x3Stride2(src: src, out: out, row: oh, g) : 0
-                    for ow in vectorized..<g.outputWidth {
+                    if unpadded3x3 {
+                        // Constant bounds the compiler unrolls (DSH's 7- and 3-wide maps are too
+                        // narrow for the vectors), summed in the general loop's order.
+                        let vectorized = g.strideWidth == 2 ? averageForward3x3Stride2(src: src, out: out, row: oh, g) : 0
+                        for ow in vectorized..<g.outputWidth {
+                            let corner = oh * g.strideHeight * g.width + ow * g.strideWidth
+                            var total: Float = 0
+                            for i in 0..<3 {
+                                for j in 0..<3 { total += src[corner + i * g.width + j] }
+                            }
+                            out[oh * g.outputWidth + ow] = total / 9
+                        }
+                        continue
+                    }
+                    for ow in 0..<g.outputWidth {
                         let columns = window(ow, stride: g.strideWidth, pad: g.padding.left, kernel: g.kernelWidth, size: g.width)
                         var total: Float = 0
                         for ih in rows {
@@ -203,6 +216,19 @@ enum PoolingKernels {
             for plane in planes {
                 let grad = dy.base + plane * g.outputPlane, out = dx.base + plane * g.inputPlane
                 out.update(repeating: 0, count: g.inputPlane)
+                if g.kernelHeight == 3 && g.kernelWidth == 3 && g.padding == .zero {
+                    // Every window inside the image: constant bounds, the general loop's order.
+                    for oh in 0..<g.outputHeight {
+                        for ow in 0..<g.outputWidth {
+                            let corner = oh * g.strideHeight * g.width + ow * g.strideWidth
+                            let share = grad[oh * g.outputWidth + ow] / 9
+                            for i in 0..<3 {
+                                for j in 0..<3 { out[corner + i * g.width + j] += share }
+                            }
+                        }
+                    }
+                    continue
+                }
                 for oh in 0..<g.outputHeight {
                     let rows = window(oh, stride: g.strideHeight, pad: g.padding.top, kernel: g.kernelHeight, size: g.height)
                     for ow in 0..<g.outputWidth {
