@@ -31,17 +31,23 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
 
         .target(name: "CCPUFeatures"),
-        // Hamming kernels for AVX-512 VPOPCNTDQ CPUs: the only module built for a newer CPU
-        // than x86-64; Retrieval calls it only after CCPUFeatures says the CPU has it.
+        // Hamming kernels for AVX-512 VPOPCNTDQ CPUs, built for a newer CPU than x86-64;
+        // Retrieval calls it only after CCPUFeatures says the CPU has it.
         .target(name: "HammingKernelsAVX512",
                 swiftSettings: [.unsafeFlags(["-target-cpu", "icelake-server"])]),
+
+        // Winograd tile transforms for CPUs with AVX2 and FMA, likewise built alone for a newer
+        // CPU (haswell); Networks calls it only after CCPUFeatures says the CPU has them.
+        .target(name: "WinogradKernelsAVX2",
+                swiftSettings: [optimisedInDebug, .unsafeFlags(["-target-cpu", "haswell"])]),
 
         .target(name: "Render", dependencies: ["CImageCodecs", "CChafa"]),
         .target(name: "Retrieval", dependencies: ["Render", "CZlib", "COpenBLAS", "CCPUFeatures", "HammingKernelsAVX512"],
                 swiftSettings: popcnt),
         // Optimised in debug builds too: the tests run real networks (EfficientNet-Lite0 on
         // Corel-1k among them), which unoptimised Swift loops make about 30x slower.
-        .target(name: "Networks", dependencies: ["COpenBLAS", "Render"], swiftSettings: [optimisedInDebug]),
+        .target(name: "Networks", dependencies: ["COpenBLAS", "Render", "CCPUFeatures", "WinogradKernelsAVX2"],
+                swiftSettings: [optimisedInDebug]),
         .target(name: "TUI", dependencies: ["Render", "Retrieval", "Networks", "CNcursesw"]),
         .executableTarget(name: "hashscope", dependencies: [
             "Render", "Retrieval", "Networks", "TUI",
@@ -55,7 +61,7 @@ let package = Package(
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "Render", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CommandTests", dependencies: ["hashscope", "TestSupport"]),
-        .testTarget(name: "NetworksTests", dependencies: ["Networks", "TestSupport"],
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "WinogradKernelsAVX2", "CCPUFeatures", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Render", "Retrieval", "TestSupport", "hashscope"]),
     ],

@@ -1,5 +1,6 @@
 @testable import Networks
 import Render
+import WinogradKernelsAVX2
 import TestSupport
 import XCTest
 
@@ -166,7 +167,8 @@ final class ConvolutionForwardPathsTests: XCTestCase {
                 let layer = conv(shape[1], outChannels, kernelHeight: kernel, kernelWidth: kernel, padding: padding, bias: bias,
                                  seed: UInt64(140 + index))
                 let x = Tensor.zeros(shape)
-                XCTAssertNotNil(WinogradConvolution.transform(for: layer.shape(of: x)), "\(name) runs the Winograd kernel")
+                XCTAssertEqual(WinogradConvolution.transform(for: layer.shape(of: x)) != nil, WinogradConvolution.cpuSupported,
+                               "\(name) runs the Winograd kernel where the CPU can")
                 check(layer, input: shape, seed: UInt64(160 + index), "\(name), bias \(bias)")
             }
         }
@@ -199,24 +201,30 @@ final class ConvolutionForwardPathsTests: XCTestCase {
                                              0, 1, -1, 2, -2, 0,
                                              0, 1, 1, 4, 4, 0,
                                              0, 1, -1, 8, -8, 1], "A^T")
-        XCTAssertEqual(WinogradTransform.f2x5.inputTransform, f43.inputTransform, "one B^T for both (same points)")
+        for other in [WinogradTransform.f2x5, .f3x4, .f5x2] {
+            XCTAssertEqual(other.inputTransform, f43.inputTransform, "one B^T for all (the same points)")
+        }
         XCTAssertNil(WinogradTransform.forKernel(7))
     }
 
-    /// The kernel's written-out B^T and A^T are the matrices WinogradTransform builds: applied to
-    /// the unit vectors they give the matrices' columns.
-    func testWrittenOutTransformsAreTheBuiltMatrices() {
-        typealias Lanes = WinogradConvolution.Lanes
-        func unit(_ q: Int, _ i: Int) -> Lanes { Lanes(repeating: q == i ? 1 : 0) }
+    /// The written-out B^T and A^T of WinogradKernelsAVX2 are the matrices WinogradTransform
+    /// builds: applied to the unit vectors they give the matrices' columns. (The module may run
+    /// only on CPUs with AVX2 and FMA; elsewhere Winograd is never chosen.)
+    func testWrittenOutTransformsAreTheBuiltMatrices() throws {
+        guard WinogradConvolution.cpuSupported else {
+            XCTAssertNil(WinogradConvolution.transform(for: conv(32, 32, kernelHeight: 3, kernelWidth: 3, padding: 1, seed: 1)
+                .shape(of: Tensor.zeros([1, 32, 8, 8]))), "no AVX2 and FMA: im2col")
+            return
+        }
+        typealias Lanes = WinogradLanes
         for q in 0..<6 {
-            let b = WinogradConvolution.inputTransform(unit(q, 0), unit(q, 1), unit(q, 2), unit(q, 3), unit(q, 4), unit(q, 5))
-            XCTAssertEqual([b.0[0], b.1[0], b.2[0], b.3[0], b.4[0], b.5[0]],
+            let unit = (0..<6).map { Lanes(repeating: $0 == q ? 1 : 0) }
+            XCTAssertEqual(WinogradTransformsAVX2.inputTransform(unit).map { $0[0] },
                            (0..<6).map { WinogradTransform.f4x3.inputTransform[$0 * 6 + q] }, "B^T column \(q)")
             for transform in [WinogradTransform.f2x5, WinogradTransform.f4x3] {
                 let m = transform.outputTile
-                let a = WinogradConvolution.outputTransform(m, unit(q, 0), unit(q, 1), unit(q, 2), unit(q, 3), unit(q, 4), unit(q, 5))
-                XCTAssertEqual(Array([a.0[3], a.1[3], a.2[3], a.3[3]].prefix(m)), (0..<m).map { transform.outputTransform[$0 * 6 + q] },
-                               "A^T column \(q), m \(m)")
+                XCTAssertEqual(WinogradTransformsAVX2.outputTransform(outputTile: m, unit).map { $0[3] },
+                               (0..<m).map { transform.outputTransform[$0 * 6 + q] }, "A^T column \(q), m \(m)")
             }
         }
     }

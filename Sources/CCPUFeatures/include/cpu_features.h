@@ -6,4 +6,8 @@
 // the Hamming kernels of HammingKernelsAVX512 may run.
 int hs_cpu_has_avx512_popcount(void);
 
+// 1 when the CPU has AVX2 and FMA (Haswell, Zen and later): the Winograd transforms of
+// WinogradKernelsAVX2 may run.
+int hs_cpu_has_avx2_fma(void);
+
 #endif

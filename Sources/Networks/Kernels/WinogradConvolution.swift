@@ -1,6 +1,6 @@
 // Stride-1 3x3 and 5x5 convolutions by Winograd's F(4x4, 3x3) and F(2x2, 5x5) (see
 // WinogradTransform): fewer multiplies than im2col + sgemm, for the forward pass and for the
-// input gradient, itself a stride-1 convolution (the weight gradient stays im2col's).
+// input gradient, itself a stride-1 convolution (the weight gradient: WinogradWeightGradient).
 //
 // The output is cut into m x m tiles (the last row and column of tiles may hang over the edge;
 // what they compute there is dropped), each read from a 6 x 6 input tile. For a block of tiles
@@ -9,10 +9,16 @@
 //   M[p] (K, T) = U[p] (K, C) * V[p]     36 sgemms, U[p] = G g G^T of the weights
 //   y tile      = A^T M A      for every output channel and tile, plus the bias
 // The work is split over the cores by rows of tiles (so a single image uses every core too).
-// The transforms work on eight neighbouring tiles at once, one per vector lane, so V and M are
-// read and written as whole vectors; B^T and A^T are written out as sums (see inputTransform).
+// The tile transforms are WinogradKernelsAVX2's, built for CPUs with AVX2 and FMA; on others
+// every convolution takes im2col.
+
+import CCPUFeatures
+import WinogradKernelsAVX2
 
 enum WinogradConvolution {
+    /// Whether this CPU can run WinogradKernelsAVX2 (asked once).
+    static let cpuSupported = hs_cpu_has_avx2_fma() != 0
+
     /// Below this many input channels the 36 multiplies are too thin (inner dimension C) and the
     /// transforms, per input and per output channel, cost more than they save: a first layer's
     /// 3 channels stay with im2col.
@@ -25,10 +31,10 @@ enum WinogradConvolution {
     static let blockBytes = 2 << 20
 
     /// The transform for this convolution, or nil when it is not a stride-1, ungrouped, square
-    /// 3x3 or 5x5 one with enough input channels.
+    /// 3x3 or 5x5 one with enough input channels, or the CPU lacks AVX2 and FMA.
     static func transform(for s: ConvolutionShape) -> WinogradTransform? {
         let g = s.geometry
-        guard s.groups == 1, g.strideHeight == 1, g.strideWidth == 1, g.kernelHeight == g.kernelWidth,
+        guard cpuSupported, s.groups == 1, g.strideHeight == 1, g.strideWidth == 1, g.kernelHeight == g.kernelWidth,
               s.inChannels >= minimumInputChannels else { return nil }
         return WinogradTransform.forKernel(g.kernelHeight)
     }
@@ -68,7 +74,7 @@ enum WinogradConvolution {
     /// x: (N,C,H,W), weight: (K,C,r,r), bias: (K) or nil -> y: (N,K,H',W') (overwritten).
     static func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         y: UnsafeMutablePointer<Float>, shape s: ConvolutionShape, transform t: WinogradTransform) {
-        let tiles = TileGrid(shape: s, transform: t)
+        let tiles = tiling(s, t)
         let c = s.inChannels, k = s.outChannels, positions = WinogradTransform.tile * WinogradTransform.tile
         let u = UnsafeMutablePointer<Float>.allocate(capacity: positions * k * c)
         defer { u.deallocate() }
@@ -78,30 +84,31 @@ enum WinogradConvolution {
         let pu = SharedPointer(UnsafeBufferPointer(start: u, count: positions * k * c))
         let pb = bias.map { SharedPointer(UnsafeBufferPointer(start: $0, count: k)) }
         let py = SharedMutablePointer(UnsafeMutableBufferPointer(start: y, count: s.batch * s.outputImage))
-        let totalRows = s.batch * tiles.rows
-        let rowsPerBlock = max(1, blockBytes / (MemoryLayout<Float>.size * positions * (c + k) * tiles.columns))
+        let totalRows = s.batch * tiles.tileRows
+        let rowsPerBlock = max(1, blockBytes / (MemoryLayout<Float>.size * positions * (c + k) * tiles.tileColumns))
         Parallel.forEachRange(count: totalRows, workers: Parallel.workerCount(for: totalRows)) { _, rows in
             guard !rows.isEmpty else { return }
-            let capacity = min(rows.count, rowsPerBlock) * tiles.columns
+            let capacity = min(rows.count, rowsPerBlock) * tiles.tileColumns
             let v = UnsafeMutablePointer<Float>.allocate(capacity: positions * positionStride(c * capacity))
             defer { v.deallocate() }
             let m = UnsafeMutablePointer<Float>.allocate(capacity: positions * positionStride(k * capacity))
             defer { m.deallocate() }
-            let inputBand = UnsafeMutablePointer<Float>.allocate(capacity: 6 * inputBandWidth(tiles))
+            let inputBand = UnsafeMutablePointer<Float>.allocate(capacity: 6 * tiles.bandWidth)
             defer { inputBand.deallocate() }
-            let outputBand = UnsafeMutablePointer<Float>.allocate(capacity: tiles.transform.outputTile * groupedColumns(tiles) * tiles.transform.outputTile)
+            let outputBand = UnsafeMutablePointer<Float>.allocate(capacity: tiles.outputBandCount)
             defer { outputBand.deallocate() }
             for start in stride(from: rows.lowerBound, to: rows.upperBound, by: rowsPerBlock) {
                 let block = start..<min(rows.upperBound, start + rowsPerBlock)
-                let count = block.count * tiles.columns
+                let count = block.count * tiles.tileColumns
                 let vStride = positionStride(c * count), mStride = positionStride(k * count)
-                transformInput(px.base, rows: block, into: v, positionStride: vStride, band: inputBand, tiles: tiles, shape: s)
+                WinogradTransformsAVX2.input(px.base, channels: c, rows: block, into: v, positionStride: vStride,
+                                             band: inputBand, tiling: tiles)
                 for p in 0..<positions {
                     BLAS.sgemm(m: k, n: count, k: c, a: pu.base + p * k * c, lda: c,
                                b: v + p * vStride, ldb: count, beta: 0, c: m + p * mStride, ldc: count)
                 }
-                transformOutput(m, positionStride: mStride, rows: block, bias: pb?.base, into: py.base, band: outputBand,
-                                tiles: tiles, shape: s)
+                WinogradTransformsAVX2.output(m, channels: k, positionStride: mStride, rows: block, bias: pb?.base,
+                                              into: py.base, band: outputBand, tiling: tiles)
             }
         }
     }
@@ -117,17 +124,11 @@ enum WinogradConvolution {
         return (lines | 1) * 16
     }
 
-    /// The output's tiles: `rows` x `columns` of them per image, m x m outputs each.
-    struct TileGrid {
-        let transform: WinogradTransform
-        let rows: Int, columns: Int
-
-        init(shape s: ConvolutionShape, transform: WinogradTransform) {
-            self.transform = transform
-            let m = transform.outputTile
-            rows = (s.geometry.outputHeight + m - 1) / m
-            columns = (s.geometry.outputWidth + m - 1) / m
-        }
+    /// The tiles of `s`'s output, m x m outputs each (the last row and column may hang over).
+    static func tiling(_ s: ConvolutionShape, _ t: WinogradTransform) -> WinogradTiling {
+        let g = s.geometry
+        return WinogradTiling(outputTile: t.outputTile, height: g.height, width: g.width, padTop: g.padding.top,
+                              padLeft: g.padding.left, outputHeight: g.outputHeight, outputWidth: g.outputWidth)
     }
 
     /// U[p][k][c] = (G g G^T)[p] of each (k, c) kernel, split over the cores by output channel.
@@ -153,163 +154,6 @@ enum WinogradConvolution {
                         var total: Float = 0
                         for q in 0..<r { total += half[i * r + q] * g[j * r + q] }
                         pu.base[(i * a + j) * filters + filter] = total
-                    }
-                }
-            }
-        }
-    }
-
-    /// Eight tiles side by side, one per lane.
-    typealias Lanes = SIMD8<Float>
-
-    /// B^T d of a 6-vector d, as WinogradTransform builds B^T for the points 0, 1, -1, 2, -2 and
-    /// infinity (rows 4 0 -5 0 1 0 / 0 4 4 -1 -1 0 / 0 -4 4 1 -1 0 / 0 -2 -1 2 1 0 /
-    /// 0 2 -1 -2 1 0 / 0 4 0 -5 0 1; a test checks the two agree), written out so shared sums
-    /// are computed once and its 14 zeros cost nothing.
-    @inline(__always)
-    static func inputTransform(_ d0: Lanes, _ d1: Lanes, _ d2: Lanes, _ d3: Lanes, _ d4: Lanes, _ d5: Lanes)
-        -> (Lanes, Lanes, Lanes, Lanes, Lanes, Lanes) {
-        let sum12 = d1 + d2, sum34 = d3 + d4, difference21 = d2 - d1, difference34 = d3 - d4
-        let difference31 = d3 - d1, difference42 = d4 - d2
-        return (4 * d0 - 5 * d2 + d4,
-                4 * sum12 - sum34,
-                4 * difference21 + difference34,
-                2 * difference31 + difference42,
-                difference42 - 2 * difference31,
-                4 * d1 - 5 * d3 + d5)
-    }
-
-    /// A^T v of a 6-vector v for F(2, 5) (rows 1 1 1 1 1 0 / 0 1 -1 2 -2 1) and F(4, 3) (rows
-    /// 1 1 1 1 1 0 / 0 1 -1 2 -2 0 / 0 1 1 4 4 0 / 0 1 -1 8 -8 1), as WinogradTransform builds
-    /// them; the outputs past `m` are zero.
-    @inline(__always)
-    static func outputTransform(_ m: Int, _ v0: Lanes, _ v1: Lanes, _ v2: Lanes, _ v3: Lanes, _ v4: Lanes, _ v5: Lanes)
-        -> (Lanes, Lanes, Lanes, Lanes) {
-        let sum12 = v1 + v2, difference12 = v1 - v2, sum34 = v3 + v4, difference34 = v3 - v4
-        if m == 2 { return (v0 + sum12 + sum34, difference12 + 2 * difference34 + v5, .zero, .zero) }
-        return (v0 + sum12 + sum34, difference12 + 2 * difference34, sum12 + 4 * sum34, difference12 + 8 * difference34 + v5)
-    }
-
-    /// Values s, s + m, ..., s + 7m of `row`: column s of eight consecutive tiles.
-    @inline(__always)
-    static func gather(_ row: UnsafePointer<Float>, _ s: Int, outputTile m: Int) -> Lanes {
-        let raw = UnsafeRawPointer(row + s)
-        let low = raw.loadUnaligned(as: SIMD16<Float>.self)
-        if m == 2 { return low.evenHalf }
-        let high = raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-        return Lanes(lowHalf: low.evenHalf.evenHalf, highHalf: high.evenHalf.evenHalf)
-    }
-
-    @inline(__always)
-    static func store(_ value: Lanes, _ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Lanes.self)
-    }
-
-    @inline(__always)
-    static func load(_ pointer: UnsafePointer<Float>) -> Lanes {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self)
-    }
-
-    /// Tile columns rounded up to whole groups of eight.
-    static func groupedColumns(_ tiles: TileGrid) -> Int { (tiles.columns + 7) / 8 * 8 }
-
-    /// Floats of one input band row: the grouped tile columns, the tile's overhang and what the
-    /// widest gather reads past a group's last tile.
-    static func inputBandWidth(_ tiles: TileGrid) -> Int { groupedColumns(tiles) * tiles.transform.outputTile + 40 }
-
-    /// V[p][c][tile] = (B^T d B)[p] for the tiles of `rows` (global tile rows: image * rows + row),
-    /// tile index (row - rows.lowerBound) * columns + column. Each tile row's six input rows are
-    /// first copied into `band` (zero where they read padding, band column q = input column
-    /// q - left), so tiles at the edges are read like the others. A row's last group of eight may
-    /// run past its last tile, into the next row's slots (written after it) or the slack at the
-    /// end of each position's matrix.
-    static func transformInput(_ x: UnsafePointer<Float>, rows: Range<Int>, into v: UnsafeMutablePointer<Float>,
-                                       positionStride stride: Int, band: UnsafeMutablePointer<Float>,
-                                       tiles: TileGrid, shape s: ConvolutionShape) {
-        let g = s.geometry, m = tiles.transform.outputTile, channels = s.inChannels
-        let count = rows.count * tiles.columns, width = inputBandWidth(tiles)
-        band.update(repeating: 0, count: 6 * width)
-        withUnsafeTemporaryAllocation(of: Lanes.self, capacity: 36) { dB in
-            for c in 0..<channels {
-                for globalRow in rows {
-                    let image = globalRow / tiles.rows, top = (globalRow % tiles.rows) * m - g.padding.top
-                    let plane = x + (image * channels + c) * g.inputPlane
-                    for r in 0..<6 {
-                        let ih = top + r, line = band + r * width + g.padding.left
-                        if ih >= 0 && ih < g.height {
-                            line.update(from: plane + ih * g.width, count: g.width)
-                        } else {
-                            line.update(repeating: 0, count: g.width)
-                        }
-                    }
-                    let first = v + c * count + (globalRow - rows.lowerBound) * tiles.columns
-                    for group in Swift.stride(from: 0, to: tiles.columns, by: 8) {
-                        // d B: B^T along each input row of the tiles...
-                        for r in 0..<6 {
-                            let row = UnsafePointer(band + r * width + group * m)
-                            let e = inputTransform(gather(row, 0, outputTile: m), gather(row, 1, outputTile: m),
-                                                   gather(row, 2, outputTile: m), gather(row, 3, outputTile: m),
-                                                   gather(row, 4, outputTile: m), gather(row, 5, outputTile: m))
-                            dB[r * 6] = e.0; dB[r * 6 + 1] = e.1; dB[r * 6 + 2] = e.2
-                            dB[r * 6 + 3] = e.3; dB[r * 6 + 4] = e.4; dB[r * 6 + 5] = e.5
-                        }
-                        // ...then B^T (d B): down each column b.
-                        let out = first + group
-                        for b in 0..<6 {
-                            let t = inputTransform(dB[b], dB[6 + b], dB[12 + b], dB[18 + b], dB[24 + b], dB[30 + b])
-                            store(t.0, out + b * stride); store(t.1, out + (6 + b) * stride)
-                            store(t.2, out + (12 + b) * stride); store(t.3, out + (18 + b) * stride)
-                            store(t.4, out + (24 + b) * stride); store(t.5, out + (30 + b) * stride)
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// y = A^T M A (+ bias) for the tiles of `rows`: each tile row's m output rows are assembled
-    /// in `band` (grouped columns x m wide, m rows), then the part inside the map is copied out.
-    private static func transformOutput(_ mBuffer: UnsafePointer<Float>, positionStride stride: Int, rows: Range<Int>,
-                                        bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
-                                        band: UnsafeMutablePointer<Float>, tiles: TileGrid, shape s: ConvolutionShape) {
-        let g = s.geometry, m = tiles.transform.outputTile, channels = s.outChannels
-        let count = rows.count * tiles.columns, width = groupedColumns(tiles) * m
-        let outH = g.outputHeight, outW = g.outputWidth
-        withUnsafeTemporaryAllocation(of: Lanes.self, capacity: 24) { mA in
-            for k in 0..<channels {
-                let offset = bias?[k] ?? 0
-                for globalRow in rows {
-                    let image = globalRow / tiles.rows, top = (globalRow % tiles.rows) * m
-                    let first = mBuffer + k * count + (globalRow - rows.lowerBound) * tiles.columns
-                    for group in Swift.stride(from: 0, to: tiles.columns, by: 8) {
-                        // M A: A^T along each row a of M...
-                        let source = first + group
-                        for a in 0..<6 {
-                            let row = source + a * 6 * stride
-                            let z = outputTransform(m, load(row), load(row + stride), load(row + 2 * stride),
-                                                    load(row + 3 * stride), load(row + 4 * stride), load(row + 5 * stride))
-                            mA[a * 4] = z.0; mA[a * 4 + 1] = z.1; mA[a * 4 + 2] = z.2; mA[a * 4 + 3] = z.3
-                        }
-                        // ...then A^T (M A) down each column j, spread into the band's rows.
-                        for j in 0..<m {
-                            let o = outputTransform(m, mA[j], mA[4 + j], mA[8 + j], mA[12 + j], mA[16 + j], mA[20 + j])
-                            let out = band + group * m + j
-                            for lane in 0..<8 {
-                                out[lane * m] = o.0[lane]
-                                out[width + lane * m] = o.1[lane]
-                            }
-                            if m == 4 {
-                                for lane in 0..<8 {
-                                    out[2 * width + lane * m] = o.2[lane]
-                                    out[3 * width + lane * m] = o.3[lane]
-                                }
-                            }
-                        }
-                    }
-                    let plane = y + (image * channels + k) * g.outputPlane
-                    for i in 0..<min(m, outH - top) {
-                        let source = band + i * width, out = plane + (top + i) * outW
-                        for q in 0..<outW { out[q] = source[q] + offset }
                     }
                 }
             }

@@ -13,44 +13,51 @@
 // dy's tiles that hang over the map's edge read zeros there, so their made-up outputs add
 // nothing. Workers take rows of tiles and keep their own M, summed in worker order at the end.
 
+import WinogradKernelsAVX2
+
 extension WinogradConvolution {
     /// dWeight (K,C,r,r) and dBias (K) are ADDED to; x: (N,C,H,W), dy: (N,K,H',W'), `t` the
     /// forward's transform (`transform(for: s)`).
     static func weightGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
                                dBias: UnsafeMutablePointer<Float>?, shape s: ConvolutionShape, transform t: WinogradTransform) {
-        let tiles = TileGrid(shape: s, transform: t), swapped = t.weightGradient
+        let tiles = tiling(s, t), swapped = t.weightGradient
         let c = s.inChannels, k = s.outChannels, positions = WinogradTransform.tile * WinogradTransform.tile
-        let totalRows = s.batch * tiles.rows, workers = Parallel.workerCount(for: totalRows)
+        let totalRows = s.batch * tiles.tileRows, workers = Parallel.workerCount(for: totalRows)
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: workers * positions * k * c)
         defer { sums.deallocate() }
         sums.initialize(repeating: 0, count: workers * positions * k * c)
         let px = SharedPointer(UnsafeBufferPointer(start: x, count: s.batch * s.inputImage))
         let pdy = SharedPointer(UnsafeBufferPointer(start: dy, count: s.batch * s.outputImage))
         let psums = SharedMutablePointer(UnsafeMutableBufferPointer(start: sums, count: workers * positions * k * c))
-        let rowsPerBlock = max(1, blockBytes / (MemoryLayout<Float>.size * positions * (c + k) * tiles.columns))
-        Parallel.forEachRange(count: totalRows, workers: workers) { worker, rows in
-            guard !rows.isEmpty else { return }
-            let own = psums.base + worker * positions * k * c
-            let capacity = min(rows.count, rowsPerBlock) * tiles.columns
-            let v = UnsafeMutablePointer<Float>.allocate(capacity: positions * positionStride(c * capacity))
-            defer { v.deallocate() }
-            let u = UnsafeMutablePointer<Float>.allocate(capacity: positions * positionStride(k * capacity))
-            defer { u.deallocate() }
-            let inputBand = UnsafeMutablePointer<Float>.allocate(capacity: 6 * inputBandWidth(tiles))
-            defer { inputBand.deallocate() }
-            let gradientBand = UnsafeMutablePointer<Float>.allocate(capacity: t.outputTile * inputBandWidth(tiles))
-            defer { gradientBand.deallocate() }
-            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: rowsPerBlock) {
-                let block = start..<min(rows.upperBound, start + rowsPerBlock)
-                let count = block.count * tiles.columns
-                let vStride = positionStride(c * count), uStride = positionStride(k * count)
-                transformInput(px.base, rows: block, into: v, positionStride: vStride, band: inputBand, tiles: tiles, shape: s)
-                transformGradient(pdy.base, rows: block, into: u, positionStride: uStride, band: gradientBand,
-                                  swapped: swapped, tiles: tiles, shape: s)
-                for p in 0..<positions {
-                    // M[p] (K, C) += U'[p] (K, T) * V[p]^T
-                    BLAS.sgemm(transposeB: true, m: k, n: c, k: count, a: u + p * uStride, lda: count,
-                               b: v + p * vStride, ldb: count, beta: 1, c: own + p * k * c, ldc: c)
+        let rowsPerBlock = max(1, blockBytes / (MemoryLayout<Float>.size * positions * (c + k) * tiles.tileColumns))
+        // G' (6 x m), read by every worker.
+        swapped.kernelTransform.withUnsafeBufferPointer { kernelTransform in
+            let gT = SharedPointer(kernelTransform)
+            Parallel.forEachRange(count: totalRows, workers: workers) { worker, rows in
+                guard !rows.isEmpty else { return }
+                let own = psums.base + worker * positions * k * c
+                let capacity = min(rows.count, rowsPerBlock) * tiles.tileColumns
+                let v = UnsafeMutablePointer<Float>.allocate(capacity: positions * positionStride(c * capacity))
+                defer { v.deallocate() }
+                let u = UnsafeMutablePointer<Float>.allocate(capacity: positions * positionStride(k * capacity))
+                defer { u.deallocate() }
+                let inputBand = UnsafeMutablePointer<Float>.allocate(capacity: 6 * tiles.bandWidth)
+                defer { inputBand.deallocate() }
+                let gradientBand = UnsafeMutablePointer<Float>.allocate(capacity: t.outputTile * tiles.bandWidth)
+                defer { gradientBand.deallocate() }
+                for start in stride(from: rows.lowerBound, to: rows.upperBound, by: rowsPerBlock) {
+                    let block = start..<min(rows.upperBound, start + rowsPerBlock)
+                    let count = block.count * tiles.tileColumns
+                    let vStride = positionStride(c * count), uStride = positionStride(k * count)
+                    WinogradTransformsAVX2.input(px.base, channels: c, rows: block, into: v, positionStride: vStride,
+                                                 band: inputBand, tiling: tiles)
+                    WinogradTransformsAVX2.gradient(pdy.base, channels: k, rows: block, into: u, positionStride: uStride,
+                                                    band: gradientBand, kernelTransform: gT.base, tiling: tiles)
+                    for p in 0..<positions {
+                        // M[p] (K, C) += U'[p] (K, T) * V[p]^T
+                        BLAS.sgemm(transposeB: true, m: k, n: c, k: count, a: u + p * uStride, lda: count,
+                                   b: v + p * vStride, ldb: count, beta: 1, c: own + p * k * c, ldc: c)
+                    }
                 }
             }
         }
@@ -60,58 +67,6 @@ extension WinogradConvolution {
         }
         addKernelGradients(sums, into: dWeight, filters: k * c, swapped)
         if let dBias { addBiasGradients(dy, into: dBias, shape: s) }
-    }
-
-    /// U'[p][k][tile] = (G' d G'^T)[p] of each output channel's m x m piece d of dy, eight tiles
-    /// at a time; each tile row's m rows of dy are first copied into `band`, zero past the map.
-    private static func transformGradient(_ dy: UnsafePointer<Float>, rows: Range<Int>, into u: UnsafeMutablePointer<Float>,
-                                          positionStride stride: Int, band: UnsafeMutablePointer<Float>,
-                                          swapped: WinogradTransform, tiles: TileGrid, shape s: ConvolutionShape) {
-        let g = s.geometry, m = tiles.transform.outputTile, channels = s.outChannels
-        let count = rows.count * tiles.columns, width = inputBandWidth(tiles), outH = g.outputHeight, outW = g.outputWidth
-        band.update(repeating: 0, count: m * width)
-        swapped.kernelTransform.withUnsafeBufferPointer { gT in  // G' (6 x m)
-            withUnsafeTemporaryAllocation(of: Lanes.self, capacity: 6 * 4) { rowsG in
-                for k in 0..<channels {
-                    for globalRow in rows {
-                        let image = globalRow / tiles.rows, top = (globalRow % tiles.rows) * m
-                        let plane = dy + (image * channels + k) * g.outputPlane
-                        for r in 0..<m {
-                            let line = band + r * width
-                            if top + r < outH {
-                                line.update(from: plane + (top + r) * outW, count: outW)
-                            } else {
-                                line.update(repeating: 0, count: outW)
-                            }
-                        }
-                        let first = u + k * count + (globalRow - rows.lowerBound) * tiles.columns
-                        for group in Swift.stride(from: 0, to: tiles.columns, by: 8) {
-                            // d G'^T: G' along each of the m rows of the pieces (6 values a row)...
-                            for r in 0..<m {
-                                let row = UnsafePointer(band + r * width + group * m)
-                                var d = (Lanes(), Lanes(), Lanes(), Lanes())
-                                d.0 = gather(row, 0, outputTile: m); d.1 = gather(row, 1, outputTile: m)
-                                if m == 4 { d.2 = gather(row, 2, outputTile: m); d.3 = gather(row, 3, outputTile: m) }
-                                for a in 0..<6 {
-                                    var sum = d.0 * gT[a * m] + d.1 * gT[a * m + 1]
-                                    if m == 4 { sum += d.2 * gT[a * m + 2] + d.3 * gT[a * m + 3] }
-                                    rowsG[r * 6 + a] = sum
-                                }
-                            }
-                            // ...then G' down each of the six columns.
-                            let out = first + group
-                            for b in 0..<6 {
-                                for a in 0..<6 {
-                                    var sum = rowsG[b] * gT[a * m] + rowsG[6 + b] * gT[a * m + 1]
-                                    if m == 4 { sum += rowsG[12 + b] * gT[a * m + 2] + rowsG[18 + b] * gT[a * m + 3] }
-                                    store(sum, out + (a * 6 + b) * stride)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
     }
 
     /// dW[filter] += A'^T M[.][filter] A' (r x r from 6 x 6), A' from F(r, m).
