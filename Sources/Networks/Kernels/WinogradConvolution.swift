@@ -21,7 +21,9 @@ enum WinogradConvolution {
 
     /// Below this many input channels the 36 multiplies are too thin (inner dimension C) and the
     /// transforms, per input and per output channel, cost more than they save: a first layer's
-    /// 3 channels stay with im2col.
+    /// 3 channels stay with im2col. (With the threshold at 3, dsh's and dath's 3-channel first
+    /// layers by Winograd made encoding no faster and a training step slower, by `hashscope
+    /// bench network --threads 1`, 2026-12-04, with other work on the CPU.)
     static let minimumInputChannels = 16
 
     /// Bytes of V and M together per block: about twice a core's L2, so a block's tiles, written
