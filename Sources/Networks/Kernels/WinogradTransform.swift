@@ -14,8 +14,9 @@ import Foundation
 // inverse, so the transform of the data, applied to every tile, is exact in Float.
 //
 // With the points 0, 1, -1, 2, -2 and infinity (tile a = 6), F(4x4, 3x3) needs 36 products for
-// 16 outputs instead of 144, and F(2x2, 5x5) 36 for 4 instead of 100; these are Lavin's
-// matrices, and both share one B^T.
+// 16 outputs instead of 144, and F(2x2, 5x5) 36 for 4 instead of 100 (these are Lavin's
+// matrices); the weight gradients' F(3x3, 4x4) and F(5x5, 2x2) use the same points, so all
+// four share one B^T.
 
 struct WinogradTransform: Sendable {
     /// The input tile's side (a = m + r - 1).
