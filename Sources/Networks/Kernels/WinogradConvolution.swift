@@ -86,31 +86,58 @@ enum WinogradConvolution {
         let pu = SharedPointer(UnsafeBufferPointer(start: u, count: positions * k * c))
         let pb = bias.map { SharedPointer(UnsafeBufferPointer(start: $0, count: k)) }
         let py = SharedMutablePointer(UnsafeMutableBufferPointer(start: y, count: s.batch * s.outputImage))
-        let totalRows = s.batch * tiles.tileRows
+        forEachBlock(s, tiles, otherBandCount: tiles.outputBandCount, workers: blockWorkers(s, tiles)) { _, block, memory in
+            let count = memory.count
+            WinogradTransformsAVX2.input(px.base, channels: c, rows: block, into: memory.v, positionStride: memory.vStride,
+                                         band: memory.inputBand, tiling: tiles)
+            for p in 0..<positions {
+                BLAS.sgemm(m: k, n: count, k: c, a: pu.base + p * k * c, lda: c, b: memory.v + p * memory.vStride, ldb: count,
+                           beta: 0, c: memory.other + p * memory.otherStride, ldc: count)
+            }
+            WinogradTransformsAVX2.output(memory.other, channels: k, positionStride: memory.otherStride, rows: block,
+                                          bias: pb?.base, into: py.base, band: memory.otherBand, tiling: tiles)
+        }
+    }
+
+    /// One worker's memory for one block of tiles: V (C rows of `count` tiles) and the block's
+    /// other matrix (K rows: M in the forward pass, U' in the weight gradient), each tile
+    /// position's matrix `positionStride` floats after the last, and the input band and the
+    /// other matrix's band.
+    struct BlockMemory {
+        let count: Int
+        let v: UnsafeMutablePointer<Float>, vStride: Int
+        let other: UnsafeMutablePointer<Float>, otherStride: Int
+        let inputBand: UnsafeMutablePointer<Float>, otherBand: UnsafeMutablePointer<Float>
+    }
+
+    /// The workers `forEachBlock` uses for `s`: one per core, at most one per row of tiles.
+    static func blockWorkers(_ s: ConvolutionShape, _ tiles: WinogradTiling) -> Int {
+        Parallel.workerCount(for: s.batch * tiles.tileRows)
+    }
+
+    /// Calls body(worker, block, memory) for `s`'s batch cut into blocks of whole rows of tiles
+    /// (about `blockBytes` of V and the other matrix each), the rows split over `workers` workers;
+    /// each worker allocates its memory once, `otherBandCount` floats for the other band.
+    static func forEachBlock(_ s: ConvolutionShape, _ tiles: WinogradTiling, otherBandCount: Int, workers: Int,
+                             _ body: @Sendable (_ worker: Int, _ block: Range<Int>, BlockMemory) -> Void) {
+        let c = s.inChannels, k = s.outChannels, positions = WinogradTransform.tile * WinogradTransform.tile
         let rowsPerBlock = max(1, blockBytes / (MemoryLayout<Float>.size * positions * (c + k) * tiles.tileColumns))
-        Parallel.forEachRange(count: totalRows, workers: Parallel.workerCount(for: totalRows)) { _, rows in
+        Parallel.forEachRange(count: s.batch * tiles.tileRows, workers: workers) { worker, rows in
             guard !rows.isEmpty else { return }
             let capacity = min(rows.count, rowsPerBlock) * tiles.tileColumns
             let v = UnsafeMutablePointer<Float>.allocate(capacity: positions * positionStride(c * capacity))
             defer { v.deallocate() }
-            let m = UnsafeMutablePointer<Float>.allocate(capacity: positions * positionStride(k * capacity))
-            defer { m.deallocate() }
+            let other = UnsafeMutablePointer<Float>.allocate(capacity: positions * positionStride(k * capacity))
+            defer { other.deallocate() }
             let inputBand = UnsafeMutablePointer<Float>.allocate(capacity: 6 * tiles.bandWidth)
             defer { inputBand.deallocate() }
-            let outputBand = UnsafeMutablePointer<Float>.allocate(capacity: tiles.outputBandCount)
-            defer { outputBand.deallocate() }
+            let otherBand = UnsafeMutablePointer<Float>.allocate(capacity: otherBandCount)
+            defer { otherBand.deallocate() }
             for start in stride(from: rows.lowerBound, to: rows.upperBound, by: rowsPerBlock) {
                 let block = start..<min(rows.upperBound, start + rowsPerBlock)
                 let count = block.count * tiles.tileColumns
-                let vStride = positionStride(c * count), mStride = positionStride(k * count)
-                WinogradTransformsAVX2.input(px.base, channels: c, rows: block, into: v, positionStride: vStride,
-                                             band: inputBand, tiling: tiles)
-                for p in 0..<positions {
-                    BLAS.sgemm(m: k, n: count, k: c, a: pu.base + p * k * c, lda: c,
-                               b: v + p * vStride, ldb: count, beta: 0, c: m + p * mStride, ldc: count)
-                }
-                WinogradTransformsAVX2.output(m, channels: k, positionStride: mStride, rows: block, bias: pb?.base,
-                                              into: py.base, band: outputBand, tiling: tiles)
+                body(worker, block, BlockMemory(count: count, v: v, vStride: positionStride(c * count), other: other,
+                                                otherStride: positionStride(k * count), inputBand: inputBand, otherBand: otherBand))
             }
         }
     }
@@ -140,23 +167,13 @@ enum WinogradConvolution {
         let pw = SharedPointer(UnsafeBufferPointer(start: weight, count: filters * r * r))
         let pu = SharedMutablePointer(UnsafeMutableBufferPointer(start: u, count: a * a * filters))
         Parallel.forEachRange(count: outChannels, workers: Parallel.workerCount(for: filters, minimumPerWorker: 4096)) { _, channels in
-            let g = t.kernelTransform
-            var half = [Float](repeating: 0, count: a * r)  // G g
-            for filter in (channels.lowerBound * inChannels)..<(channels.upperBound * inChannels) {
-                let kernel = pw.base + filter * r * r
-                for i in 0..<a {
-                    for j in 0..<r {
-                        var total: Float = 0
-                        for q in 0..<r { total += g[i * r + q] * kernel[q * r + j] }
-                        half[i * r + j] = total
-                    }
-                }
-                for i in 0..<a {
-                    for j in 0..<a {
-                        var total: Float = 0
-                        for q in 0..<r { total += half[i * r + q] * g[j * r + q] }
-                        pu.base[(i * a + j) * filters + filter] = total
-                    }
+            t.kernelTransform.withUnsafeBufferPointer { g in
+                let half = UnsafeMutablePointer<Float>.allocate(capacity: a * r)  // G g
+                defer { half.deallocate() }
+                for filter in (channels.lowerBound * inChannels)..<(channels.upperBound * inChannels) {
+                    let kernel = pw.base + filter * r * r
+                    WinogradTransform.sandwich(g.baseAddress!, rows: a, columns: r, half: half, { kernel[$0 * r + $1] },
+                                               { pu.base[($0 * a + $1) * filters + filter] = $2 })
                 }
             }
         }

@@ -78,6 +78,28 @@ struct WinogradTransform: Sendable {
         outputTransform = aT.map(Float.init)
     }
 
+    /// L X L^T for L (p x q, row-major) and a q x q matrix X read through `x(row, column)`,
+    /// handing each of the p x p results to `result(row, column, value)`; `half` (p x q) holds
+    /// L X. The kernels' G g G^T and the weight gradients' A'^T M A' are both this.
+    @inline(__always)
+    static func sandwich(_ l: UnsafePointer<Float>, rows p: Int, columns q: Int, half: UnsafeMutablePointer<Float>,
+                         _ x: (Int, Int) -> Float, _ result: (Int, Int, Float) -> Void) {
+        for i in 0..<p {
+            for j in 0..<q {
+                var total: Float = 0
+                for t in 0..<q { total += l[i * q + t] * x(t, j) }
+                half[i * q + j] = total
+            }
+        }
+        for i in 0..<p {
+            for j in 0..<p {
+                var total: Float = 0
+                for t in 0..<q { total += half[i * q + t] * l[j * q + t] }
+                result(i, j, total)
+            }
+        }
+    }
+
     /// The inverse of a (size x size) row-major matrix, by Gauss-Jordan with partial pivoting.
     private static func inverse(_ matrix: [Double], size n: Int) -> [Double] {
         var left = matrix, right = (0..<(n * n)).map { $0 / n == $0 % n ? 1.0 : 0.0 }

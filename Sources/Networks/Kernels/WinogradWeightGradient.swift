@@ -22,42 +22,28 @@ extension WinogradConvolution {
                                dBias: UnsafeMutablePointer<Float>?, shape s: ConvolutionShape, transform t: WinogradTransform) {
         let tiles = tiling(s, t), swapped = t.weightGradient
         let c = s.inChannels, k = s.outChannels, positions = WinogradTransform.tile * WinogradTransform.tile
-        let totalRows = s.batch * tiles.tileRows, workers = Parallel.workerCount(for: totalRows)
+        let workers = blockWorkers(s, tiles)
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: workers * positions * k * c)
         defer { sums.deallocate() }
         sums.initialize(repeating: 0, count: workers * positions * k * c)
         let px = SharedPointer(UnsafeBufferPointer(start: x, count: s.batch * s.inputImage))
         let pdy = SharedPointer(UnsafeBufferPointer(start: dy, count: s.batch * s.outputImage))
         let psums = SharedMutablePointer(UnsafeMutableBufferPointer(start: sums, count: workers * positions * k * c))
-        let rowsPerBlock = max(1, blockBytes / (MemoryLayout<Float>.size * positions * (c + k) * tiles.tileColumns))
         // G' (6 x m), read by every worker.
         swapped.kernelTransform.withUnsafeBufferPointer { kernelTransform in
             let gT = SharedPointer(kernelTransform)
-            Parallel.forEachRange(count: totalRows, workers: workers) { worker, rows in
-                guard !rows.isEmpty else { return }
+            forEachBlock(s, tiles, otherBandCount: t.outputTile * tiles.bandWidth, workers: workers) { worker, block, memory in
                 let own = psums.base + worker * positions * k * c
-                let capacity = min(rows.count, rowsPerBlock) * tiles.tileColumns
-                let v = UnsafeMutablePointer<Float>.allocate(capacity: positions * positionStride(c * capacity))
-                defer { v.deallocate() }
-                let u = UnsafeMutablePointer<Float>.allocate(capacity: positions * positionStride(k * capacity))
-                defer { u.deallocate() }
-                let inputBand = UnsafeMutablePointer<Float>.allocate(capacity: 6 * tiles.bandWidth)
-                defer { inputBand.deallocate() }
-                let gradientBand = UnsafeMutablePointer<Float>.allocate(capacity: t.outputTile * tiles.bandWidth)
-                defer { gradientBand.deallocate() }
-                for start in stride(from: rows.lowerBound, to: rows.upperBound, by: rowsPerBlock) {
-                    let block = start..<min(rows.upperBound, start + rowsPerBlock)
-                    let count = block.count * tiles.tileColumns
-                    let vStride = positionStride(c * count), uStride = positionStride(k * count)
-                    WinogradTransformsAVX2.input(px.base, channels: c, rows: block, into: v, positionStride: vStride,
-                                                 band: inputBand, tiling: tiles)
-                    WinogradTransformsAVX2.gradient(pdy.base, channels: k, rows: block, into: u, positionStride: uStride,
-                                                    band: gradientBand, kernelTransform: gT.base, tiling: tiles)
-                    for p in 0..<positions {
-                        // M[p] (K, C) += U'[p] (K, T) * V[p]^T
-                        BLAS.sgemm(transposeB: true, m: k, n: c, k: count, a: u + p * uStride, lda: count,
-                                   b: v + p * vStride, ldb: count, beta: 1, c: own + p * k * c, ldc: c)
-                    }
+                WinogradTransformsAVX2.input(px.base, channels: c, rows: block, into: memory.v, positionStride: memory.vStride,
+                                             band: memory.inputBand, tiling: tiles)
+                WinogradTransformsAVX2.gradient(pdy.base, channels: k, rows: block, into: memory.other,
+                                                positionStride: memory.otherStride, band: memory.otherBand,
+                                                kernelTransform: gT.base, tiling: tiles)
+                for p in 0..<positions {
+                    // M[p] (K, C) += U'[p] (K, T) * V[p]^T
+                    BLAS.sgemm(transposeB: true, m: k, n: c, k: memory.count, a: memory.other + p * memory.otherStride,
+                               lda: memory.count, b: memory.v + p * memory.vStride, ldb: memory.count,
+                               beta: 1, c: own + p * k * c, ldc: c)
                 }
             }
         }
@@ -72,23 +58,14 @@ extension WinogradConvolution {
     /// dW[filter] += A'^T M[.][filter] A' (r x r from 6 x 6), A' from F(r, m).
     private static func addKernelGradients(_ sums: UnsafePointer<Float>, into dWeight: UnsafeMutablePointer<Float>,
                                            filters: Int, _ swapped: WinogradTransform) {
-        let r = swapped.outputTile, aT = swapped.outputTransform  // A'^T (r x 6)
-        var half = [Float](repeating: 0, count: r * 6)  // A'^T M
-        for filter in 0..<filters {
-            for i in 0..<r {
-                for b in 0..<6 {
-                    var total: Float = 0
-                    for a in 0..<6 { total += aT[i * 6 + a] * sums[(a * 6 + b) * filters + filter] }
-                    half[i * 6 + b] = total
-                }
-            }
-            let out = dWeight + filter * r * r
-            for i in 0..<r {
-                for j in 0..<r {
-                    var total: Float = 0
-                    for b in 0..<6 { total += half[i * 6 + b] * aT[j * 6 + b] }
-                    out[i * r + j] += total
-                }
+        let r = swapped.outputTile
+        let half = UnsafeMutablePointer<Float>.allocate(capacity: r * 6)  // A'^T M
+        defer { half.deallocate() }
+        swapped.outputTransform.withUnsafeBufferPointer { aT in  // A'^T (r x 6)
+            for filter in 0..<filters {
+                let out = dWeight + filter * r * r
+                WinogradTransform.sandwich(aT.baseAddress!, rows: r, columns: 6, half: half, { sums[($0 * 6 + $1) * filters + filter] },
+                                           { out[$0 * r + $1] += $2 })
             }
         }
     }
