@@ -41,29 +41,34 @@ let package = Package(
         .target(name: "WinogradKernelsAVX2",
                 swiftSettings: [optimisedInDebug, .unsafeFlags(["-target-cpu", "haswell"])]),
 
-        .target(name: "Render", dependencies: ["CImageCodecs", "CChafa"]),
-        .target(name: "Retrieval", dependencies: ["Render", "CZlib", "COpenBLAS", "CCPUFeatures", "HammingKernelsAVX512"],
+        // The foundation every other target stands on: images, their decoders and operations,
+        // seeded randomness, mapped and atomic files, SHA-256, the parallel loop. No terminal.
+        .target(name: "Basics", dependencies: ["CImageCodecs"], swiftSettings: [optimisedInDebug]),
+        // Terminal rendering: cells from chafa, heatmaps, contact sheets, plots.
+        .target(name: "Render", dependencies: ["Basics", "CChafa"]),
+        .target(name: "Retrieval", dependencies: ["Basics", "CZlib", "COpenBLAS", "CCPUFeatures", "HammingKernelsAVX512"],
                 swiftSettings: popcnt),
         // Optimised in debug builds too: the tests run real networks (EfficientNet-Lite0 on
         // Corel-1k among them), which unoptimised Swift loops make about 30x slower.
-        .target(name: "Networks", dependencies: ["COpenBLAS", "Render", "CCPUFeatures", "WinogradKernelsAVX2"],
+        .target(name: "Networks", dependencies: ["COpenBLAS", "Basics", "CCPUFeatures", "WinogradKernelsAVX2"],
                 swiftSettings: [optimisedInDebug]),
-        .target(name: "TUI", dependencies: ["Render", "Retrieval", "Networks", "CNcursesw"]),
+        .target(name: "TUI", dependencies: ["Basics", "Render", "Retrieval", "Networks", "CNcursesw"]),
         .executableTarget(name: "hashscope", dependencies: [
-            "Render", "Retrieval", "Networks", "TUI",
+            "Basics", "Render", "Retrieval", "Networks", "TUI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Shared test helpers (paths to ../shared/datasets, scratch folders, test images).
-        .target(name: "TestSupport", dependencies: ["Render", "Networks"], path: "Tests/TestSupport"),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "TestSupport"],
+        .target(name: "TestSupport", dependencies: ["Basics", "Networks"], path: "Tests/TestSupport"),
+        .testTarget(name: "BasicsTests", dependencies: ["Basics", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "Render", "TestSupport"],
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Basics", "TestSupport"]),
+        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "Basics", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CommandTests", dependencies: ["hashscope", "TestSupport"]),
-        .testTarget(name: "NetworksTests", dependencies: ["Networks", "WinogradKernelsAVX2", "CCPUFeatures", "TestSupport"],
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "Basics", "WinogradKernelsAVX2", "CCPUFeatures", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Render", "Retrieval", "TestSupport", "hashscope"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Basics", "Render", "Retrieval", "TestSupport", "hashscope"]),
     ],
     swiftLanguageModes: [.v6]
 )

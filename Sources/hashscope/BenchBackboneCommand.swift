@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Networks
+import Basics
 import Render
 
 /// `hashscope bench backbone`: the speed of EfficientNet-Lite0's forward pass to pooled features

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import Foundation
 
 struct BenchMemoryCommand: ParsableCommand {
@@ -34,12 +35,12 @@ struct BenchMemoryCommand: ParsableCommand {
         var best = Double.infinity
         for _ in 0..<10 {
             let start = DispatchTime.now().uptimeNanoseconds
-            let sums = SharedSums(count: threads)
+            let sums = ConcurrentSlots<UInt64>(count: threads)
             DispatchQueue.concurrentPerform(iterations: threads) { part in
-                sums.store(part, shared.sum(range: words * part / threads..<words * (part + 1) / threads))
+                sums.store(shared.sum(range: words * part / threads..<words * (part + 1) / threads), at: part)
             }
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            precondition(sums.total != 1, "keeps the sums alive")
+            precondition(sums.values.reduce(0, &+) != 1, "keeps the sums alive")
         }
         let gbPerSecond = Double(words * 8) / best / 1e9
         if json {
@@ -65,12 +66,4 @@ private struct SharedWords: @unchecked Sendable {
         }
         return a &+ b &+ c &+ d
     }
-}
-
-private final class SharedSums: @unchecked Sendable {
-    private var values: [UInt64]
-    private let lock = NSLock()
-    init(count: Int) { values = Array(repeating: 0, count: count) }
-    func store(_ index: Int, _ value: UInt64) { lock.lock(); values[index] = value; lock.unlock() }
-    var total: UInt64 { lock.lock(); defer { lock.unlock() }; return values.reduce(0, &+) }
 }

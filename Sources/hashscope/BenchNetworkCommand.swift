@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Networks
+import Basics
 import Render
 
 /// `hashscope bench network`: encoding and training-step speed of one architecture at a batch

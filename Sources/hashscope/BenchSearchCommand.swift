@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Basics
 import Render
 import Retrieval
 

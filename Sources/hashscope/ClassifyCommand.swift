@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Networks
+import Basics
 import Render
 
 /// `hashscope classify --model efficientnet-lite0 [--weights FILE] IMAGE...`: the top ImageNet

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Networks
+import Basics
 import Render
 import Retrieval
 import TUI

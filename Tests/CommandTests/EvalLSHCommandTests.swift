@@ -1,5 +1,6 @@
 import Foundation
 import Networks
+import Basics
 import Render
 import Retrieval
 import TestSupport

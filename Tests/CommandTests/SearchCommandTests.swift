@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Render
 import TestSupport
 import XCTest

@@ -1,5 +1,5 @@
 import Networks
-import Render
+import Basics
 import TestSupport
 import XCTest
 

@@ -1,6 +1,6 @@
 import Foundation
 @testable import Networks
-import Render
+import Basics
 import TestSupport
 import XCTest
 

@@ -1,5 +1,5 @@
 @testable import Networks
-import Render
+import Basics
 import WinogradKernelsAVX2
 import TestSupport
 import XCTest

@@ -1,4 +1,4 @@
-import Render
+import Basics
 @testable import Networks
 import TestSupport
 import XCTest

@@ -1,6 +1,6 @@
 import Foundation
 import Networks
-import Render
+import Basics
 import TestSupport
 import XCTest
 

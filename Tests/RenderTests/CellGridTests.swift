@@ -1,5 +1,6 @@
 import CChafa
 import Foundation
+import Basics
 import Render
 import TestSupport
 import XCTest

@@ -1,3 +1,4 @@
+import Basics
 import Render
 import TestSupport
 import XCTest

@@ -1,4 +1,4 @@
-import Render
+import Basics
 import Retrieval
 import XCTest
 

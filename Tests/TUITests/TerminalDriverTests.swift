@@ -1,5 +1,6 @@
 import CNcursesw
 import Glibc
+import Basics
 import Render
 @testable import TUI
 import XCTest

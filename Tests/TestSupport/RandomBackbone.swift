@@ -1,6 +1,6 @@
 import Foundation
 import Networks
-import Render
+import Basics
 
 /// EfficientNet-Lite0 with seeded random weights of the real shapes: the backbone for tests that
 /// need its structure, not its ImageNet knowledge (those skip without the fetched weights).

@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import Basics
 
 /// Synthetic images and hand-built encodings for decoder tests.
 public enum TestImages {

@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import Basics
 import XCTest
 
 /// The smallest gallery `cifar10-full` accepts, for command tests that train and search:

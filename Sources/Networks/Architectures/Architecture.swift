@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// The networks `--arch` names. Each builds a HashingNetwork for a code length, an input
 /// size and a class count, from a seed.

@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 // The papers' architectures beyond DSH, sized for 32x32 inputs trained from scratch on two
 // cores. Each follows its paper's structure (where the attention sits, what is summed, which

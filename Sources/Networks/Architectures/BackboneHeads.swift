@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 // Hash heads on a pretrained backbone's feature map. A head network starts with the backbone's
 // last stage ("features.stage.*", trainable: fine-tuned with the head), reads the frozen trunk's

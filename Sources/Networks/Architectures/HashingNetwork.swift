@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import Basics
 
 /// How a hash layer squashes its outputs into relaxed codes.
 public enum CodeActivation: String, Sendable, Codable {

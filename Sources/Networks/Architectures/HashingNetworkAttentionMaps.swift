@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// One attention module's map from a forward pass, named by the module's place in the network.
 /// (Render's `AttentionMap` is one image's h x w map; `image(_:)` gives it.)

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// The row softmax the self-attention modules (PAM, CAM) share, and its backward.

@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// The Convolutional Block Attention Module (Woo et al. 2018): channel attention, then spatial
 /// attention on its output, x -> (x * Mc) * Ms. Method 5 puts one after the last conv stage.

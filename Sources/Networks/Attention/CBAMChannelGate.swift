@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// CBAM's channel attention (Woo et al. 2018, eq. 2), output x * Mc with
 /// Mc = sigmoid(MLP(avgpool(x)) + MLP(maxpool(x))) broadcast over each channel's plane.

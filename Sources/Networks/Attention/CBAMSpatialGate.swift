@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// CBAM's spatial attention (Woo et al. 2018, eq. 3), output x * Ms with
 /// Ms = sigmoid(conv7x7([mean_c(x); max_c(x)])) broadcast over the channels.

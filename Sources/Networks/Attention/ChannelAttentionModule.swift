@@ -1,3 +1,4 @@
+import Basics
 /// DANet's channel attention module (Fu et al. 2019, CAM_Module), the channel stream of DATH.
 ///
 /// Per image, with X the input seen as (C, P), P = H*W:

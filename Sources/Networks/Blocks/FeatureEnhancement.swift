@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// DFEH's feature-enhancement layer (method 3), applied to the input before the feature
 /// extractor.

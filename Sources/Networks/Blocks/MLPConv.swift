@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// NIN's mlpconv block (Lin et al. 2014, "Network In Network"): a kxk convolution followed by
 /// a two-layer per-pixel MLP written as 1x1 convolutions, each followed by a ReLU:

@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// Batches of a backbone's cached trunk features over training items, in the same seeded
 /// order per epoch as an `ImageBatchLoader` with the same items and seed. With augmented copies

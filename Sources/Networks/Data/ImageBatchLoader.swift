@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import Render
+import Basics
 
 /// Batches of training (or encoding) input over a list of item indices, in a seeded order
 /// per epoch. Images come from a closure, so Networks knows no gallery format; they are
@@ -125,7 +125,7 @@ public struct ImageBatchLoader: Sendable {
     /// Loads, resizes and image-augments `chunk` (item indices) on up to `threads` threads.
     /// Results are in `chunk` order.
     func prepare(_ chunk: [Int], epoch: Int) -> [Result<Prepared, ImageLoadingError>] {
-        let slots = ResultSlots(count: chunk.count)
+        let slots = ConcurrentSlots<Result<Prepared, ImageLoadingError>>(count: chunk.count)
         let workers = max(1, min(threads, chunk.count))
         let augmentation = augmentation, preprocessor = preprocessor, seed = seed, load = load
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -143,7 +143,7 @@ public struct ImageBatchLoader: Sendable {
                 slots.store(result, at: position)
             }
         }
-        return slots.results()
+        return slots.values
     }
 
     /// The batch tensor: normalised planes, then the tensor-space augmentation, per sample on
@@ -175,25 +175,5 @@ public struct ImageBatchLoader: Sendable {
     static func oneLine(_ error: any Error) -> String {
         let text = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
         return text.split(whereSeparator: \.isNewline).joined(separator: " ")
-    }
-}
-
-/// Per-position results written by concurrent workers (each position once).
-private final class ResultSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<ImageBatchLoader.Prepared, ImageLoadingError>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func store(_ result: Result<ImageBatchLoader.Prepared, ImageLoadingError>, at position: Int) {
-        lock.lock()
-        slots[position] = result
-        lock.unlock()
-    }
-
-    func results() -> [Result<ImageBatchLoader.Prepared, ImageLoadingError>] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots.map { $0! }
     }
 }

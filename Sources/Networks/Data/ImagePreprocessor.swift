@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// Turns `RGBImage`s into network input: resized to the input size when they differ (Render's
 /// `resized`: area average down, bilinear up), then each channel value normalised into an

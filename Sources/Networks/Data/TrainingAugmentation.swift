@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// Seeded training augmentation: small rotation and brightness jitter on the image (Render's
 /// operations, the same ones `--rotate` / `--brightness` bend queries with), then random crop

@@ -1,3 +1,4 @@
+import Basics
 // Batch normalisation over (N, C, S) (S = H*W for BatchNorm2d, 1 or L for BatchNorm1d): every
 // channel c is normalised over its N*S values. Channels are independent, so large tensors are
 // split over the cores by channel. Statistics accumulate in Double.

@@ -1,3 +1,4 @@
+import Basics
 // Convolution as im2col + sgemm, the batch split over the cores (each worker one-thread BLAS).
 //
 // Per group g (Kg = K/groups output channels, CgKK = C/groups*kh*kw rows of the column matrix)

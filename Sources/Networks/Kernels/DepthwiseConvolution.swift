@@ -1,3 +1,4 @@
+import Basics
 // Depthwise convolution (groups == input channels), computed directly: each output channel k
 // reads only input channel c = k / multiplier, so im2col would copy kh*kw times the input for a
 // multiply of inner dimension kh*kw, mostly overhead.

@@ -1,3 +1,4 @@
+import Basics
 // Max and average pooling over windows of each (image, channel) plane. Planes are independent,
 // so large tensors are split over the cores by plane; each worker writes only its planes.
 

@@ -1,3 +1,4 @@
+import Basics
 // Stride-1 3x3 and 5x5 convolutions by Winograd's F(4x4, 3x3) and F(2x2, 5x5) (see
 // WinogradTransform): fewer multiplies than im2col + sgemm, for the forward pass and for the
 // input gradient, itself a stride-1 convolution (the weight gradient: WinogradWeightGradient).

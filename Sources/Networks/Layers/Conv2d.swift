@@ -1,4 +1,4 @@
-import Render
+import Basics
 /// 2-D convolution, PyTorch's nn.Conv2d (no dilation): weight (K, C/groups, kh, kw), bias (K).
 ///
 /// Ordinary and grouped convolutions run as im2col + sgemm; depthwise ones (groups == C > 1)

@@ -1,4 +1,4 @@
-import Render
+import Basics
 /// Dropout, PyTorch's nn.Dropout: in training each element is zeroed with probability p and the
 /// survivors scaled by 1/(1-p) (inverted dropout, so evaluation is the identity). The mask comes
 /// from the layer's own seeded generator, which advances with every training forward: a run is

@@ -1,4 +1,4 @@
-import Render
+import Basics
 /// A fully connected layer, PyTorch's nn.Linear: y = x W^T + b with weight (out, in), bias (out).
 public struct Linear: Layer {
     public let inFeatures: Int, outFeatures: Int

@@ -1,3 +1,4 @@
+import Basics
 /// A model's identity for caches and index headers: SHA-256 over its tensors' names, shapes and
 /// Float32 values: it changes when any weight changes, and not when only the file's metadata or
 /// its tensor order does.

@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// A safetensors file read into memory and validated: its tensor table, its `__metadata__`
 /// strings, and the tensors on demand as Float32.

@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// Builds safetensors files: the layout of the reference writer (tensors sorted by dtype, larger
 /// first, then by name; header padded with spaces to 8 bytes), so equal inputs give the same

@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 extension SeededGenerator {
     /// Uniform in [low, high).

@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import Basics
 
 /// The training loop: epochs over seeded shuffled batches of the training items; per batch a
 /// forward pass, the recipe's objective, a backward pass and an optimizer step.

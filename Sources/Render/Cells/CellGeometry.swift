@@ -1,3 +1,4 @@
+import Basics
 /// Sizing images in character cells, which are taller than wide.
 public enum CellGeometry {
     /// Terminal cells are about twice as tall as wide: width / height = 0.5.

@@ -1,3 +1,4 @@
+import Basics
 /// A terminal colour as the cell grid carries it: 24-bit, a palette index, or the terminal's
 /// own default (foreground or background, by position).
 public enum CellColor: Hashable, Sendable {

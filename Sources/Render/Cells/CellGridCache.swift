@@ -1,3 +1,4 @@
+import Basics
 import Synchronization
 
 /// What a cached grid was drawn from: the gallery item (or query), the cell size, the

@@ -1,3 +1,4 @@
+import Basics
 import CChafa
 
 /// Which characters thumbnails are drawn with. Both sets leave out everything chafa tags wide

@@ -1,3 +1,4 @@
+import Basics
 import CChafa
 
 /// Turns an image into a `CellGrid` through a libchafa canvas (chafa 1.12: read back per cell

@@ -1,3 +1,4 @@
+import Basics
 import CChafa
 
 /// How many colours the terminal shows, and so which chafa canvas mode draws for it.

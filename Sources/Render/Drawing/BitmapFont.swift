@@ -1,3 +1,4 @@
+import Basics
 /// A 5x7 pixel font for printable ASCII, drawn for hashscope (glyph drawings in
 /// scripts/make_bitmap_font.py, which prints the table below). Each glyph sits in a 6x8 cell:
 /// one column and one row of spacing. Characters outside 32...126 draw as '?'.

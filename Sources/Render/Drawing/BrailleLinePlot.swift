@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// A small fixed-size line plot in braille characters (2 x 4 dots a cell), with the y range

@@ -1,3 +1,4 @@
+import Basics
 extension RGBImage {
     /// A `width` x `height` image of one colour.
     public init(width: Int, height: Int, color: RGBColor) {

@@ -1,3 +1,4 @@
+import Basics
 /// One 8-bit RGB colour.
 public struct RGBColor: Hashable, Sendable, CustomStringConvertible {
     public var r: UInt8

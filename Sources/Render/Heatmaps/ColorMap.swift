@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// An unknown colour map name; lists the known ones.

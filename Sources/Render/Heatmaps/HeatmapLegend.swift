@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// The legend under a heatmap: a horizontal gradient bar of the colour map with tick marks at

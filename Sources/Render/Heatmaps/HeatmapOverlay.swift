@@ -1,3 +1,4 @@
+import Basics
 /// Attention heatmaps as images: normalise, upsample, colour, blend.
 public enum Heatmap {
     /// The map normalised to 0...1 (min-max), resampled to `width` x `height` and coloured.

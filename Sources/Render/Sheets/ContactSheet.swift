@@ -1,3 +1,4 @@
+import Basics
 /// One retrieved image on a contact sheet.
 public struct SheetResult: Sendable {
     public var image: RGBImage

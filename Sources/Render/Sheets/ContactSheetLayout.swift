@@ -1,3 +1,4 @@
+import Basics
 /// The geometry of a contact sheet: a white canvas with an optional title line, a header row
 /// holding the query and its heatmap, then the results in rows of `columns` tiles. Every tile is
 /// a `tileSize` square inside a `border`-pixel frame, with `captionLines` lines of text under it.

@@ -1,3 +1,4 @@
+import Basics
 /// Pictures one above another on white, left-aligned, with a gap: the rows of a robustness
 /// figure (one contact sheet per strength) as one image.
 public enum SheetStack {

@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import Basics
 
 /// The element types read from and written to .npy files: the ones codes and labels come in.
 public enum NPYDType: String, Sendable, CaseIterable {

@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import Basics
 
 /// A Python pickle reader that only parses: no code runs, no class is looked up. The stream
 /// becomes a `PickleValue` tree in which calls stay calls (see `PickleObject`) and large

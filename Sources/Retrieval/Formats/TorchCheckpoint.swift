@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import Basics
 
 /// One tensor of a checkpoint's state dict, as a contiguous row-major Float32 copy.
 public struct TorchTensor: Sendable, Equatable {

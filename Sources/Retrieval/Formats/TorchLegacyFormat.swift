@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// Where a storage's bytes are: a range of the mapped checkpoint, or a copy (an inflated zip entry).
 enum TorchStorageBytes {

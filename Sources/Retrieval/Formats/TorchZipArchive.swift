@@ -1,5 +1,5 @@
 import CZlib
-import Render
+import Basics
 
 /// The zip container torch.save writes by default: a central directory listing
 /// `<prefix>/data.pkl`, `<prefix>/data/<key>` storages, `<prefix>/byteorder` and bookkeeping

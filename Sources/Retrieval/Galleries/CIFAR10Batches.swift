@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import Basics
 
 /// One CIFAR-10 batch file as opened: its labels, and where each record's 3072 planar
 /// pixel bytes are, so they can be read one record at a time.

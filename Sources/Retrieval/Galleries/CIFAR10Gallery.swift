@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import Basics
 
 /// `cifar10:DIR`: CIFAR-10 as distributed, either the binary batches (data_batch_1.bin ..
 /// data_batch_5.bin, test_batch.bin, batches.meta.txt) or the python batches torchvision

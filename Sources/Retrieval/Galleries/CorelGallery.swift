@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import Basics
 
 /// `corel:DIR`, the Wang / Corel-1k layout: DIR/0.jpg ... DIR/N.jpg, class = index / 100.
 public struct CorelGallery: Gallery {

@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import Basics
 
 /// `fashion-mnist:DIR`, the IDX files train-{images-idx3,labels-idx1}-ubyte and
 /// t10k-..., gzipped or plain; DIR may also be torchvision's root (DIR/FashionMNIST/raw).

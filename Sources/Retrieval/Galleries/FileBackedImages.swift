@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// Pixels that live one image per file (folder, corel and list galleries).
 struct FileBackedImages: Sendable {

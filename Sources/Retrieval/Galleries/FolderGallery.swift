@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import Basics
 
 /// `folder:DIR`, torchvision's ImageFolder layout: DIR/<class>/**/<image>. When DIR holds
 /// train/ and test/ folders of classes, those are the splits (class names are the union,

@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// Which part of a dataset an item belongs to, as the dataset itself says.
 public enum Split: String, Sendable, CaseIterable, Codable {

@@ -1,5 +1,6 @@
 import Foundation
-import Render
+import Synchronization
+import Basics
 
 /// What `hashscope data info` reports about a gallery: counts, sizes and what cannot be read.
 public struct GalleryInspection: Sendable {
@@ -39,9 +40,10 @@ public struct GalleryInspection: Sendable {
     public static func inspect(_ gallery: any Gallery, decode: Bool,
                                progress: (@Sendable (Int, Int) -> Void)? = nil) -> GalleryInspection {
         let total = gallery.count
-        let collector = Collector()
+        let done = Atomic<Int>(0)
         let chunkSize = max(64, min(4096, total / (ProcessInfo.processInfo.activeProcessorCount * 16)))
         let chunkCount = (total + chunkSize - 1) / chunkSize
+        let findings = ConcurrentSlots<(sizes: [ImageSize: Int], unreadable: [Unreadable])>(count: chunkCount)
         let fixed = gallery.fixedImageSize.map { ImageSize(width: $0.width, height: $0.height) }
         DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
             var sizes: [ImageSize: Int] = [:]
@@ -60,10 +62,16 @@ public struct GalleryInspection: Sendable {
                     sizes[fixed, default: 0] += 1
                 }
             }
-            let done = collector.merge(sizes: sizes, unreadable: unreadable, items: min(total, (chunk + 1) * chunkSize) - chunk * chunkSize)
-            progress?(done, total)
+            findings.store((sizes, unreadable), at: chunk)
+            let items = min(total, (chunk + 1) * chunkSize) - chunk * chunkSize
+            progress?(done.add(items, ordering: .relaxed).newValue, total)
         }
-        let (sizes, unreadable) = collector.result()
+        var sizes: [ImageSize: Int] = [:]
+        var unreadable: [Unreadable] = []
+        for chunk in findings.values {
+            sizes.merge(chunk.sizes, uniquingKeysWith: +)
+            unreadable += chunk.unreadable
+        }
         return GalleryInspection(
             spec: gallery.spec, count: total, classNames: gallery.classNames,
             classCounts: gallery.classCounts(), splitCounts: gallery.splitCounts(),
@@ -78,28 +86,5 @@ public struct GalleryInspection: Sendable {
     static func describe(_ error: any Error, item: GalleryItem) -> String {
         let text = (error as? LocalizedError)?.errorDescription ?? String(describing: error)
         return error is ImageError || error is GalleryError || error is FileBytes.ReadError ? text : "\(item.id): \(text)"
-    }
-}
-
-/// Merges per-chunk results from worker threads.
-private final class Collector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var sizes: [GalleryInspection.ImageSize: Int] = [:]
-    private var unreadable: [GalleryInspection.Unreadable] = []
-    private var done = 0
-
-    func merge(sizes more: [GalleryInspection.ImageSize: Int], unreadable bad: [GalleryInspection.Unreadable], items: Int) -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        sizes.merge(more, uniquingKeysWith: +)
-        unreadable += bad
-        done += items
-        return done
-    }
-
-    func result() -> ([GalleryInspection.ImageSize: Int], [GalleryInspection.Unreadable]) {
-        lock.lock()
-        defer { lock.unlock() }
-        return (sizes, unreadable)
     }
 }

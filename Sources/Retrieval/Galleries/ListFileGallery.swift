@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import Basics
 
 /// `list:FILE`, DeepHash-pytorch's list files: one image a line, `path l1 l2 ... lC`, the
 /// labels a multi-hot row of 0/1. Paths are relative to FILE's folder (absolute ones are

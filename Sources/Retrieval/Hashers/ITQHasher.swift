@@ -1,4 +1,4 @@
-import Render
+import Basics
 import COpenBLAS
 
 /// Iterative quantization (ITQ; Gong & Lazebnik, CVPR 2011): PCA to `bits` dimensions, then an

@@ -1,4 +1,4 @@
-import Render
+import Basics
 /// LSH as the shallow baseline (Charikar's sign random projection): bit j is the sign of the
 /// feature's projection on a Gaussian random direction. Optionally centred on the training
 /// mean, which balances the bits on features that are all positive (ReLU outputs), where

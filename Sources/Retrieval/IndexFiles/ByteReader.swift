@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import Basics
 
 extension MappedFile {
     /// Maps `path` for an index reader: failures become an IndexFileError naming the file.

@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import Basics
 
 /// faiss's IndexBinaryFlat file, as faiss.write_index_binary writes it (little-endian):
 /// fourcc "IBxF", Int32 d (bits), Int32 code_size (bytes), Int64 ntotal, UInt8 is_trained,

@@ -1,6 +1,6 @@
 import CZlib
 import Foundation
-import Render
+import Basics
 
 /// hashscope's index file (DESIGN.md, Formats). Little-endian throughout:
 ///

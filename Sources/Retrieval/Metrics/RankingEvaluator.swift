@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Retrieval metrics of explicit rankings, for searches that rank by something other than
@@ -78,7 +79,7 @@ public enum RankingEvaluator {
 
         let plan = Plan(count: databaseCount, topK: min(topK ?? databaseCount, databaseCount),
                         cutoffs: Array(Set(cutoffs)).sorted())
-        let scores = QueryScores(queries: queryCount, cutoffs: plan.cutoffs.count)
+        let scores = ConcurrentSlots<QueryScore>(count: queryCount)
         var start = 0
         while start < queryCount {
             let range = start ..< min(queryCount, start + batchSize)
@@ -93,7 +94,7 @@ public enum RankingEvaluator {
             }
             start = range.upperBound
         }
-        return scores.metrics(plan, databaseCount: databaseCount, isMultiLabel: relevance.isMultiLabel)
+        return QueryScore.metrics(scores.values, plan, databaseCount: databaseCount, isMultiLabel: relevance.isMultiLabel)
     }
 
     /// Every query's head at once.
@@ -130,7 +131,7 @@ public enum RankingEvaluator {
             hits = Array(repeating: 0, count: plan.cutoffs.count)
         }
 
-        mutating func score(query q: Int, head: [Int], relevance: Relevance, into scores: QueryScores) {
+        mutating func score(query q: Int, head: [Int], relevance: Relevance, into scores: ConcurrentSlots<QueryScore>) {
             let n = plan.count
             relevant.withUnsafeMutableBufferPointer { keys in
                 for i in 0..<n { keys[i] = 0 }
@@ -153,8 +154,8 @@ public enum RankingEvaluator {
             let headRecall = relevantTotal == 0 ? 0 : Double(relevantInHead) / Double(relevantTotal)
             guard relevantTotal > 0 else {
                 // AP, P@k and R@k are all 0.
-                scores.store(q, averagePrecision: 0, hits: nil, relevantTotal: 0, plan: plan,
-                             headLength: head.count, headPrecision: headPrecision, headRecall: headRecall)
+                scores.store(QueryScore(averagePrecision: 0, hits: nil, relevantTotal: 0, plan: plan,
+                                        headLength: head.count, headPrecision: headPrecision, headRecall: headRecall), at: q)
                 return
             }
 
@@ -182,67 +183,52 @@ public enum RankingEvaluator {
                 if stamps[i] != stamp { visit(i) }
                 i += 1
             }
-            scores.store(q, averagePrecision: hitsInTopK > 0 ? precisionSum / Double(hitsInTopK) : 0, hits: hits,
-                         relevantTotal: relevantTotal, plan: plan,
-                         headLength: head.count, headPrecision: headPrecision, headRecall: headRecall)
+            scores.store(QueryScore(averagePrecision: hitsInTopK > 0 ? precisionSum / Double(hitsInTopK) : 0, hits: hits,
+                                    relevantTotal: relevantTotal, plan: plan,
+                                    headLength: head.count, headPrecision: headPrecision, headRecall: headRecall), at: q)
         }
     }
 
-    /// Per-query values in buffers allocated once (never resized or copied), each query's
-    /// slots written by exactly one thread.
-    final class QueryScores: @unchecked Sendable {
-        let queries: Int
-        let cutoffCount: Int
-        /// Per query: AP, head length, head precision, head recall.
-        private let perQuery: UnsafeMutablePointer<Double>
-        /// Per query: P@k for each cutoff, then R@k for each cutoff.
-        private let perCutoff: UnsafeMutablePointer<Double>
+    /// One query's figures: AP, the head's length, precision and recall, and P@k / R@k per cutoff.
+    struct QueryScore: Sendable {
+        let averagePrecision: Double
+        let headLength: Int
+        let headPrecision: Double
+        let headRecall: Double
+        let precisionAt: [Double]
+        let recallAt: [Double]
 
-        init(queries: Int, cutoffs: Int) {
-            self.queries = queries
-            cutoffCount = cutoffs
-            perQuery = .allocate(capacity: 4 * queries)
-            perQuery.initialize(repeating: 0, count: 4 * queries)
-            perCutoff = .allocate(capacity: max(1, 2 * cutoffs * queries))
-            perCutoff.initialize(repeating: 0, count: max(1, 2 * cutoffs * queries))
-        }
-
-        deinit {
-            perQuery.deallocate()
-            perCutoff.deallocate()
-        }
-
-        func store(_ q: Int, averagePrecision ap: Double, hits: [Int]?, relevantTotal: Int, plan: Plan,
-                   headLength length: Int, headPrecision hp: Double, headRecall hr: Double) {
-            let row = perQuery + 4 * q
-            row[0] = ap
-            row[1] = Double(length)
-            row[2] = hp
-            row[3] = hr
-            guard let hits else { return }
-            let cutoffRow = perCutoff + 2 * cutoffCount * q
-            for c in 0..<cutoffCount {
-                cutoffRow[c] = Double(hits[c]) / Double(plan.cutoffs[c])
-                cutoffRow[cutoffCount + c] = Double(hits[c]) / Double(relevantTotal)
+        init(averagePrecision: Double, hits: [Int]?, relevantTotal: Int, plan: Plan,
+             headLength: Int, headPrecision: Double, headRecall: Double) {
+            self.averagePrecision = averagePrecision
+            self.headLength = headLength
+            self.headPrecision = headPrecision
+            self.headRecall = headRecall
+            if let hits {
+                precisionAt = plan.cutoffs.indices.map { Double(hits[$0]) / Double(plan.cutoffs[$0]) }
+                recallAt = plan.cutoffs.indices.map { Double(hits[$0]) / Double(relevantTotal) }
+            } else {
+                precisionAt = Array(repeating: 0, count: plan.cutoffs.count)
+                recallAt = precisionAt
             }
         }
 
-        func metrics(_ plan: Plan, databaseCount: Int, isMultiLabel: Bool) -> RankingMetrics {
-            let n = Double(queries)
+        /// The means over queries, summed in query order.
+        static func metrics(_ scores: [QueryScore], _ plan: Plan, databaseCount: Int, isMultiLabel: Bool) -> RankingMetrics {
+            let n = Double(scores.count)
             var map = 0.0, length = 0.0, hp = 0.0, hr = 0.0
-            var p = [Double](repeating: 0, count: cutoffCount), r = p
-            for q in 0..<queries {
-                let row = perQuery + 4 * q, cutoffRow = perCutoff + 2 * cutoffCount * q
-                map += row[0]
-                length += row[1]
-                hp += row[2]
-                hr += row[3]
-                for c in 0..<cutoffCount {
-                    p[c] += cutoffRow[c]
-                    r[c] += cutoffRow[cutoffCount + c]
+            var p = [Double](repeating: 0, count: plan.cutoffs.count), r = p
+            for score in scores {
+                map += score.averagePrecision
+                length += Double(score.headLength)
+                hp += score.headPrecision
+                hr += score.headRecall
+                for c in plan.cutoffs.indices {
+                    p[c] += score.precisionAt[c]
+                    r[c] += score.recallAt[c]
                 }
             }
-            return RankingMetrics(queries: queries, databaseCount: databaseCount, isMultiLabel: isMultiLabel, topK: plan.topK,
+            return RankingMetrics(queries: scores.count, databaseCount: databaseCount, isMultiLabel: isMultiLabel, topK: plan.topK,
                                   meanAveragePrecision: map / n, cutoffs: plan.cutoffs,
                                   precisionAt: p.map { $0 / n }, recallAt: r.map { $0 / n },
                                   meanHeadLength: length / n, headPrecision: hp / n, headRecall: hr / n)

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Computes `RetrievalMetrics` for every query against the whole database.
@@ -29,7 +30,7 @@ public enum RetrievalEvaluator {
                         topK: min(topK ?? database.count, database.count),
                         cutoffs: Array(Set(cutoffs)).sorted())
         let chunkCount = (queries.count + chunkSize - 1) / chunkSize
-        let results = ChunkResults(count: chunkCount)
+        let results = ConcurrentSlots<Sums>(count: chunkCount)
         let workers = min(threads, chunkCount)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var scratch = Scratch(plan)
@@ -43,7 +44,7 @@ public enum RetrievalEvaluator {
         }
 
         var total = Sums(plan)
-        for chunk in 0..<chunkCount { total.add(results.take(at: chunk)) }
+        for chunk in 0..<chunkCount { total.add(results.value(at: chunk)) }
         let n = Double(queries.count)
         return RetrievalMetrics(
             queries: queries.count, databaseCount: database.count, bits: database.bits,
@@ -162,30 +163,6 @@ public enum RetrievalEvaluator {
                 sums.precisionAt[c] += Double(hits[c]) / Double(cutoffs[c])
                 sums.recallAt[c] += Double(hits[c]) / Double(relevantTotal)
             }
-        }
-    }
-
-    /// Chunk results written by the worker threads, each slot by exactly one of them.
-    final class ChunkResults: @unchecked Sendable {
-        private let slots: UnsafeMutablePointer<Sums?>
-        private let count: Int
-
-        init(count: Int) {
-            self.count = count
-            slots = .allocate(capacity: count)
-            slots.initialize(repeating: nil, count: count)
-        }
-
-        deinit {
-            slots.deinitialize(count: count)
-            slots.deallocate()
-        }
-
-        func store(_ sums: Sums, at index: Int) { slots[index] = sums }
-
-        func take(at index: Int) -> Sums {
-            guard let sums = slots[index] else { preconditionFailure("chunk \(index) was never scored") }
-            return sums
         }
     }
 }

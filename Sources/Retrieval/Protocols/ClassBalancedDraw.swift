@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// The seeded per-class draw behind `cifar10-1000` and `corel1k`: shuffle the pool with the
 /// generator (Fisher-Yates, `SeededGenerator.shuffle`), then walk the shuffled order and take

@@ -1,4 +1,4 @@
-import Render
+import Basics
 
 /// The field's evaluation protocols (DESIGN.md, Metric definitions): how a gallery divides
 /// into the items a model trains on, the queries, and the database the queries search.

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// One neighbour found by a Hamming search.
@@ -85,13 +86,13 @@ public struct BinaryFlatIndex: Sendable {
     public func rangeSearch(_ queries: BinaryCodes, radius: Int, threads: Int = 2) -> [[HammingNeighbour]] {
         precondition(queries.bits == bits, "\(queries.bits)-bit queries against a \(bits)-bit index")
         precondition(radius >= 0, "radius must not be negative")
-        let results = ResultSlots<[HammingNeighbour]>(count: queries.count, empty: [])
+        let results = ConcurrentSlots<[HammingNeighbour]>(count: queries.count)
         let codes = codes, parts = max(1, min(threads, queries.count))
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             for q in stride(from: part, to: queries.count, by: parts) {
                 let found = HammingScan.within(radius: radius, query: queries.code(q).baseAddress!, database: codes.buffer.words,
                                                wordsPerCode: codes.wordsPerCode, range: 0..<codes.count).sorted()
-                results[q] = found.map { Self.neighbour($0) }
+                results.store(found.map { Self.neighbour($0) }, at: q)
             }
         }
         return results.values
@@ -102,13 +103,13 @@ public struct BinaryFlatIndex: Sendable {
     private func searchOne(_ queries: BinaryCodes, k: Int, threads: Int) -> [UInt64] {
         let parts = max(1, min(threads, count / 65_536 + 1))
         let codes = codes, kernel = kernel
-        let slots = ResultSlots<[UInt64]>(count: parts, empty: [])
+        let slots = ConcurrentSlots<[UInt64]>(count: parts)
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let range = codes.count * part / parts..<codes.count * (part + 1) / parts
             var collector = TopKCollector(k: k, bits: codes.bits)
             HammingScan.scan(query: queries.code(0).baseAddress!, database: codes.buffer.words,
                              wordsPerCode: codes.wordsPerCode, range: range, kernel: kernel, into: &collector)
-            slots[part] = collector.best()
+            slots.store(collector.best(), at: part)
             collector.deallocate()
         }
         return TopKCollector.merge(slots.values, k: k)
@@ -120,7 +121,7 @@ public struct BinaryFlatIndex: Sendable {
         let codes = codes, kernel = kernel
         let blockCodes = max(1024, (256 * 1024 / 8) / codes.wordsPerCode)
         let parts = max(1, min(threads, queries.count))
-        let slots = ResultSlots<[UInt64]>(count: queries.count, empty: [])
+        let slots = ConcurrentSlots<[UInt64]>(count: queries.count)
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let mine = Array(stride(from: part, to: queries.count, by: parts))
             var collectors = mine.map { _ in TopKCollector(k: k, bits: codes.bits) }
@@ -144,7 +145,7 @@ public struct BinaryFlatIndex: Sendable {
                 start = range.upperBound
             }
             for (slot, q) in mine.enumerated() {
-                slots[q] = collectors[slot].best()
+                slots.store(collectors[slot].best(), at: q)
                 collectors[slot].deallocate()
             }
         }
@@ -162,19 +163,4 @@ public struct BinaryFlatIndex: Sendable {
     private static func neighbour(_ key: UInt64) -> HammingNeighbour {
         HammingNeighbour(index: Int(key & TopKCollector.indexMask), distance: Int(key >> TopKCollector.indexBits))
     }
-}
-
-/// Per-slot results written by concurrent workers, each slot by exactly one worker.
-final class ResultSlots<Value>: @unchecked Sendable {
-    private var storage: [Value]
-    private let lock = NSLock()
-
-    init(count: Int, empty: Value) { storage = Array(repeating: empty, count: count) }
-
-    subscript(index: Int) -> Value {
-        get { lock.lock(); defer { lock.unlock() }; return storage[index] }
-        set { lock.lock(); storage[index] = newValue; lock.unlock() }
-    }
-
-    var values: [Value] { lock.lock(); defer { lock.unlock() }; return storage }
 }

@@ -1,3 +1,4 @@
+import Basics
 import Render
 
 /// What changes the state: the terminal, and the worker's answers.

@@ -1,3 +1,4 @@
+import Basics
 import Render
 
 /// Everything the screen shows and the keys act on. Plain values only: update changes it,

@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Render
 
 /// The TUI's update: (state, event) -> new state + effects. No I/O here except what the

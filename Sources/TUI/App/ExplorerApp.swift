@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Render
 
 /// The interactive loop: terminal events and worker answers go through the update, effects go

@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Render
 
 /// The explorer without a terminal: events go through the same update, effects run at once on

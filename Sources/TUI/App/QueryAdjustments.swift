@@ -1,3 +1,4 @@
+import Basics
 import Render
 
 /// The live bends of the query the keys control, turned into one augmentation spec (the

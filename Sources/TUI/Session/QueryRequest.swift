@@ -1,3 +1,4 @@
+import Basics
 import Render
 
 /// One search the TUI asks for: which image, bent how, how many neighbours, ranked how.

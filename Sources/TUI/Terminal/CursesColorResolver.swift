@@ -1,3 +1,4 @@
+import Basics
 import Render
 
 /// Turns a cell's colours into the colour numbers ncurses takes for the terminal's colour mode.

@@ -1,3 +1,4 @@
+import Basics
 import Render
 
 /// Which cells of a new frame must be written, given the frame already on screen. ncurses

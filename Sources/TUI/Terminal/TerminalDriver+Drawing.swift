@@ -1,4 +1,5 @@
 import CNcursesw
+import Basics
 import Render
 
 extension TerminalDriver {

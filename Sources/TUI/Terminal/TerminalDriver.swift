@@ -1,6 +1,7 @@
 import CNcursesw
 import Foundation
 import Glibc
+import Basics
 import Render
 
 /// The one ncurses driver of the TUI: puts `CellGrid` frames on the screen and turns terminal

@@ -1,3 +1,4 @@
+import Basics
 import Render
 
 /// The gallery as pages of thumbnails, optionally one class, with a cursor.

@@ -1,3 +1,4 @@
+import Basics
 import Render
 
 /// Drawing into a screen buffer: text, other grids, fills. Everything clips to the grid, so a

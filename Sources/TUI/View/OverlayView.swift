@@ -1,3 +1,4 @@
+import Basics
 import Render
 
 /// Help, the open-file prompt and the model list, drawn over the panes.

@@ -1,3 +1,4 @@
+import Basics
 import Render
 
 /// The query: as opened, as bent, its heatmap; its label, bends and scores; a sweep plot.

@@ -1,3 +1,4 @@
+import Basics
 import Render
 
 /// The top-n neighbours: thumbnails with rank, Hamming distance, label and a right/wrong mark.

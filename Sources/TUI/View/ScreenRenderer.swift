@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Render
 
 /// State -> screen, purely: the same state always gives the same cells. The driver draws the

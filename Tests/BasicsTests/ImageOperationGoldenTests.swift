@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import Basics
 import TestSupport
 import XCTest
 

@@ -73,13 +73,13 @@ struct ResampleAxis: Sendable {
 /// The one rounding rule of the image operations: round half up, then clamp to 0...255
 /// (numpy: np.clip(np.floor(v + 0.5), 0, 255)).
 @inline(__always)
-func clampToByte(_ value: Float) -> UInt8 {
+public func clampToByte(_ value: Float) -> UInt8 {
     let rounded = (value + 0.5).rounded(.down)
     return rounded <= 0 ? 0 : rounded >= 255 ? 255 : UInt8(rounded)
 }
 
 @inline(__always)
-func clampToByte(_ value: Double) -> UInt8 {
+public func clampToByte(_ value: Double) -> UInt8 {
     let rounded = (value + 0.5).rounded(.down)
     return rounded <= 0 ? 0 : rounded >= 255 ? 255 : UInt8(rounded)
 }
