@@ -52,9 +52,13 @@ let package = Package(
         // Corel-1k among them), which unoptimised Swift loops make about 30x slower.
         .target(name: "Networks", dependencies: ["COpenBLAS", "Basics", "CCPUFeatures", "WinogradKernelsAVX2"],
                 swiftSettings: [optimisedInDebug]),
-        .target(name: "TUI", dependencies: ["Basics", "Render", "Retrieval", "Networks", "CNcursesw"]),
+        // What the commands and the explorer share: models loaded from files, galleries, one code
+        // cache, the feature cache, the workspace (search and scoring), the training plan.
+        .target(name: "Services", dependencies: ["Basics", "Render", "Retrieval", "Networks"]),
+        // The screen only: state, events, update, views, one ncurses driver.
+        .target(name: "TUI", dependencies: ["Basics", "Render", "Retrieval", "Networks", "Services", "CNcursesw"]),
         .executableTarget(name: "hashscope", dependencies: [
-            "Basics", "Render", "Retrieval", "Networks", "TUI",
+            "Basics", "Render", "Retrieval", "Networks", "Services", "TUI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -65,10 +69,11 @@ let package = Package(
         .testTarget(name: "RenderTests", dependencies: ["Render", "Basics", "TestSupport"]),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "Basics", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "CommandTests", dependencies: ["hashscope", "TestSupport"]),
+        .testTarget(name: "CommandTests", dependencies: ["hashscope", "Services", "TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Basics", "WinogradKernelsAVX2", "CCPUFeatures", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Basics", "Render", "Retrieval", "TestSupport", "hashscope"]),
+        .testTarget(name: "ServicesTests", dependencies: ["Services", "Basics", "Networks", "Retrieval", "TestSupport"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Services", "Basics", "Render", "Retrieval", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Basics
 import Render
+import Services
 import TUI
 
 struct BenchTUICommand: ParsableCommand {

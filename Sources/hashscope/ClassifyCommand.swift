@@ -1,3 +1,4 @@
+import Services
 import ArgumentParser
 import Foundation
 import Networks

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Networks
 import Retrieval
-import TUI
+import Services
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -100,7 +100,7 @@ struct EvalCommand: ParsableCommand {
         do {
             let cache = noCache ? nil : CodeCache(folder: CodeCache.defaultFolder)
             if !noCache, let inputs = try FeatureCache(folder: FeatureCache.defaultFolder)
-                .headInputs(model: loaded, gallery: data.gallery, canonicalSpec: data.canonicalSpec, threads: threads,
+                .headInputs(model: loaded, gallery: data.gallery, threads: threads,
                             note: { Diagnostics.error($0) }, progress: progress) {
                 fromFeatures = true
                 evaluation = try CodeEvaluation.run(network: inputs.head, data: data, cache: cache, threads: threads,

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Networks
 import Retrieval
-import TUI
+import Services
 
 struct IndexBuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,8 +40,8 @@ struct IndexBuildCommand: ParsableCommand {
         setenv("HASHSCOPE_THREADS", String(threads), 1)
         let loaded: LoadedModel, opened: any Gallery
         do {
-            try TrainingSession.checkOutput(out)
-            if let faiss { try TrainingSession.checkOutput(faiss) }
+            try OutputFile.check(out)
+            if let faiss { try OutputFile.check(faiss) }
             loaded = try LoadedModel(path: model)
             opened = try GalleryOpener.open(gallery)
         } catch {

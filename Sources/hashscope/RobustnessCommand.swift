@@ -4,7 +4,7 @@ import Networks
 import Basics
 import Render
 import Retrieval
-import TUI
+import Services
 
 struct RobustnessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -80,7 +80,7 @@ struct RobustnessCommand: ParsableCommand {
             guard threads >= 1 else { throw InputError("--threads must be at least 1 (got \(threads))") }
             guard !(json && csv) else { throw InputError("--json and --csv cannot be given together") }
             if let queries, queries < 1 { throw InputError("--queries must be at least 1 (got \(queries))") }
-            if let sheet { try TrainingSession.checkOutput(sheet) }
+            if let sheet { try OutputFile.check(sheet) }
             sweep = try AugmentationSweep(parsing: transform)
             setenv("HASHSCOPE_THREADS", String(threads), 1)
             loaded = try LoadedModel(path: model)
@@ -227,29 +227,17 @@ struct RobustnessCommand: ParsableCommand {
     private func databaseCodes(network: HashingNetwork, preprocessor: ImagePreprocessor, data: ProtocolData,
                                skipped: inout [SkippedImage]) throws -> (BinaryCodes, [Int]) {
         let cache = noCache ? nil : CodeCache(folder: CodeCache.defaultFolder)
-        let fingerprint = ModelFingerprint.sha256(of: network)
-        let path = cache?.paths(fingerprint: fingerprint, data: data).database
-        let expected = data.split.database
-        if let cache, let path {
-            switch cache.read(path, fingerprint: fingerprint, data: data, expected: expected, bits: network.bits) {
-            case .hit(let codes, let indices): return (codes, indices)
-            case .damaged(let why): Diagnostics.error("ignoring the cached codes (\(why)); encoding again")
-            case .miss: break
-            }
+        let found = CodeEvaluation.sideCodes(.database, network: network, data: data, cache: cache,
+                                             note: { Diagnostics.error($0) }) { expected in
+            let progress = Diagnostics.progressLine(label: "encoding database")
+            defer { if progress != nil { Diagnostics.endProgressLine() } }
+            return NetworkEncoder.encode(network, indices: expected, preprocessor: preprocessor, threads: threads,
+                                         load: data.imageSource) { done, total in progress?(done, total) }
         }
-        let progress = Diagnostics.progressLine(label: "encoding database")
-        let result = NetworkEncoder.encode(network, indices: expected, preprocessor: preprocessor, threads: threads,
-                                           load: data.imageSource) { done, total in progress?(done, total) }
-        if progress != nil { Diagnostics.endProgressLine() }
-        skipped += result.skipped
-        guard !result.indices.isEmpty else {
+        skipped += found.encoded?.skipped ?? []
+        guard let codes = found.codes else {
             throw InputError("\(data.spec): no readable database images under \(data.split.name)")
         }
-        let binary = network.binaryCodes(result.values)
-        if let cache, let path, result.skipped.isEmpty,
-           let problem = cache.write(binary, indices: result.indices, to: path, fingerprint: fingerprint, data: data) {
-            Diagnostics.error("codes not cached: \(problem)")
-        }
-        return (binary, result.indices)
+        return (codes, found.items)
     }
 }

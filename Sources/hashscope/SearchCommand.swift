@@ -4,7 +4,7 @@ import Networks
 import Basics
 import Render
 import Retrieval
-import TUI
+import Services
 
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -124,7 +124,7 @@ struct SearchCommand: ParsableCommand {
         case (.some, .some): throw InputError("give one of --query and --query-id, not both")
         default: break
         }
-        if let sheet { try TrainingSession.checkOutput(sheet) }
+        if let sheet { try OutputFile.check(sheet) }
         let spec: AugmentationSpec
         do { spec = try augment.map { try AugmentationSpec(parsing: $0) } ?? .identity } catch {
             throw InputError("bad --augment: \(error.localizedDescription)")

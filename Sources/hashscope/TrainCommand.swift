@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Networks
 import Retrieval
+import Services
+import Basics
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -90,16 +92,25 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue from OUT.checkpoint.")
     var resume = false
 
-    var checkpointPath: String { out + ".checkpoint" }
+    var request: TrainingRequest {
+        TrainingRequest(arch: arch, bits: bits, dataset: dataset, protocolName: protocolName, epochs: epochs, batch: batch,
+                        learningRate: lr, optimizer: optimizer, seed: seed, threads: threads, backbone: backbone, size: size,
+                        augmentCopies: augmentCopies, backboneWeights: backboneWeights, initFrom: initFrom, out: out,
+                        resume: resume, commandLine: commandLine)
+    }
 
     func run() throws {
         MemoryTuning.keepFreedMemoryForReuse()
+        Parallel.configure(workers: threads)
         var session: TrainingSession
-        do { session = try TrainingSession(self) } catch {
+        do { session = try TrainingSession(request) } catch {
             Diagnostics.error(error.localizedDescription)
             throw ExitCode(2)
         }
-        try session.run()
+        do { try session.run() } catch let error as ExitCode { throw error } catch {
+            Diagnostics.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
     }
 
     /// The arguments as typed, for provenance and the resume hint.

@@ -4,7 +4,7 @@ import Basics
 import Render
 import Retrieval
 import TestSupport
-import TUI
+import Services
 import XCTest
 
 /// `eval --search lsh` end to end on TestSupport's tiny gallery and its trained model

@@ -1,6 +1,7 @@
 import Basics
 import Render
 import XCTest
+import Services
 @testable import TUI
 
 final class AppUpdateTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Basics
 import Render
 import XCTest
+@testable import Services
 @testable import TUI
 
 /// Hand-built states for the update and render tests: a 40-item gallery in 4 classes, a result

@@ -2,6 +2,7 @@ import CNcursesw
 import Glibc
 import Basics
 import Render
+import Services
 @testable import TUI
 import XCTest
 

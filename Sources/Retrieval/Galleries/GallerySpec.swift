@@ -32,6 +32,13 @@ public struct GallerySpec: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(kind.rawValue):\(path)" }
 
+    /// The spec with an absolute, standardised path: the same gallery named from two working
+    /// directories gives one string (what caches key on and index files record).
+    public var canonical: String {
+        guard !path.isEmpty else { return description }
+        return "\(kind.rawValue):" + URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
     static var kindList: String { Kind.allCases.map(\.rawValue).joined(separator: ", ") }
 }
 

@@ -1,3 +1,4 @@
+import Services
 import Basics
 import Render
 

@@ -1,4 +1,5 @@
 import Foundation
+import Services
 import Basics
 import Render
 

@@ -1,4 +1,5 @@
 import Foundation
+import Services
 
 /// Runs the worker's effects on one background thread, newest first where it matters: a new
 /// search, thumbnail set or sweep replaces one still waiting, and opening a workspace drops

@@ -1,4 +1,5 @@
 import Foundation
+import Services
 import Basics
 import Render
 import Retrieval
@@ -128,7 +129,7 @@ public final class ExplorerWorker: @unchecked Sendable {
         return grid
     }
 
-    private func sweep(_ request: QueryRequest, _ kind: SweepKind, in workspace: Workspace) throws(SessionError) -> SweepResult {
+    private func sweep(_ request: QueryRequest, _ kind: SweepKind, in workspace: Workspace) throws(ServiceError) -> SweepResult {
         var points: [SweepPoint] = []
         for strength in kind.strengths {
             var bent = request

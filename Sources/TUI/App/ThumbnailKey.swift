@@ -1,3 +1,5 @@
+import Services
+
 /// One thumbnail the screen shows: which picture, at which cell size. The worker renders them
 /// (chafa) and the state keeps the ones on screen, so rendering the screen stays pure.
 public struct ThumbnailKey: Hashable, Sendable {

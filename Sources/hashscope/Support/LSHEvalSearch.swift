@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Networks
 import Retrieval
-import TUI
+import Services
 
 /// `eval --search lsh`: the CNN+CBAM+LSH pipeline end to end (DESIGN.md, The methods, 5).
 /// The model encodes the protocol's queries and database to its real-valued outputs (the

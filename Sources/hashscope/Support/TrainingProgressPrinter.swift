@@ -1,4 +1,5 @@
 import Foundation
+import Services
 import Networks
 
 /// What `train` says on stderr while it runs: on a terminal, one status line redrawn in place
@@ -17,14 +18,14 @@ struct TrainingProgressPrinter {
         let width = 20, filled = p.batches > 0 ? min(width, p.batch * width / p.batches) : width
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         let line = "epoch \(p.epoch + 1)/\(p.epochs) [\(bar)] \(p.batch)/\(p.batches)  loss \(String(format: "%.4f", p.runningLoss))"
-            + "  \(Int(p.imagesPerSecond)) img/s  ETA \(Self.duration(p.remainingSeconds))"
+            + "  \(Int(p.imagesPerSecond)) img/s  ETA \(TrainingDuration.text(p.remainingSeconds))"
         write("\r" + line + "\u{1B}[K")
     }
 
     func epoch(_ s: EpochSummary, of epochs: Int, elapsed: Double) {
         let skipped = s.skipped > 0 ? "  skipped \(s.skipped) unreadable" : ""
         let line = "epoch \(s.epoch + 1)/\(epochs)  loss \(String(format: "%.4f", s.loss))  \(Int(s.imagesPerSecond.rounded())) images/s"
-            + "  elapsed \(Self.duration(elapsed))\(skipped)"
+            + "  elapsed \(TrainingDuration.text(elapsed))\(skipped)"
         write((isTerminal ? "\r" : "") + line + (isTerminal ? "\u{1B}[K\n" : "\n"))
     }
 
@@ -38,12 +39,4 @@ struct TrainingProgressPrinter {
 
     /// stderr is unbuffered: each call is one write, seen at once through a pipe.
     private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
-
-    static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite, seconds >= 0 else { return "?" }
-        let s = Int(seconds.rounded())
-        if s >= 3600 { return "\(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m" }
-        if s >= 60 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
-        return "\(s)s"
-    }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Networks
 import TestSupport
 import XCTest
-@testable import TUI
+@testable import Services
 
 /// A head on a (randomly initialised) EfficientNet-Lite0 in the explorer's engine: the gallery is
 /// encoded from the feature cache, queries end to end, and the head's attention is shown.

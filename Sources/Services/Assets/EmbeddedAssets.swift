@@ -1,16 +1,17 @@
 import Foundation
 import Retrieval
-import TUI
 
 /// The models and demo gallery shipped in the repository's assets/ folder, found beside the
 /// executable (.build/<config>/hashscope -> the package root) or in the working directory;
 /// HASHSCOPE_ASSETS names the folder outright.
-struct EmbeddedAssets {
-    let folder: String
+public struct EmbeddedAssets: Sendable {
+    public let folder: String
+
+    public init(folder: String) { self.folder = folder }
 
     /// Folders that may be the repository: the executable's folder and its ancestors
     /// (.build/<config>/hashscope -> the package root), then the current directory.
-    static var repositoryRoots: [String] {
+    public static var repositoryRoots: [String] {
         var roots: [String] = []
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<5 {
@@ -22,22 +23,22 @@ struct EmbeddedAssets {
     }
 
     /// HASHSCOPE_ASSETS, then the assets/ folder of each repository root.
-    static var candidateFolders: [String] {
+    public static var candidateFolders: [String] {
         var candidates: [String] = []
         if let explicit = ProcessInfo.processInfo.environment["HASHSCOPE_ASSETS"], !explicit.isEmpty { candidates.append(explicit) }
         return candidates + repositoryRoots.map { $0 + "/assets" }
     }
 
-    static func locate() -> EmbeddedAssets? {
+    public static func locate() -> EmbeddedAssets? {
         candidateFolders.first { FileManager.default.fileExists(atPath: $0 + "/models") }.map(EmbeddedAssets.init)
     }
 
     /// The default model: the best from-scratch CIFAR-10 model, at 48 bits.
-    static let defaultModel = "cifar10-scratch-48.safetensors"
+    public static let defaultModel = "cifar10-scratch-48.safetensors"
 
     /// Model files: the default first, then the other from-scratch CIFAR-10 models (other code
     /// lengths), then the rest, each group by name.
-    var models: [String] {
+    public var models: [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder + "/models")) ?? []
         func rank(_ name: String) -> Int { name == Self.defaultModel ? 0 : name.hasPrefix("cifar10-scratch") ? 1 : 2 }
         return names.filter { $0.hasSuffix(".safetensors") }
@@ -48,7 +49,7 @@ struct EmbeddedAssets {
     /// The demo gallery's shipped codes under `model` (scripts/make-demo-gallery), when `gallery`
     /// is the demo and the index was made by exactly these weights; nil otherwise (then the
     /// gallery is encoded, or its cached codes used).
-    func demoIndex(model: String, gallery: String) -> String? {
+    public func demoIndex(model: String, gallery: String) -> String? {
         guard gallery == demoGallery else { return nil }
         let path = folder + "/demo-cifar10/" + URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent + ".hsix"
         guard FileManager.default.fileExists(atPath: path), let index = try? IndexFile.read(path),
@@ -56,7 +57,7 @@ struct EmbeddedAssets {
         return path
     }
 
-    var demoGallery: String? {
+    public var demoGallery: String? {
         FileManager.default.fileExists(atPath: folder + "/demo-cifar10/test_batch.bin") ? "cifar10:" + folder + "/demo-cifar10" : nil
     }
 }

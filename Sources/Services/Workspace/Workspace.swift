@@ -50,20 +50,17 @@ public final class Workspace: @unchecked Sendable {
     /// index file `hashscope index` or `search` wrote with this model), else from `cacheFolder`
     /// when they are there, else encoded. `progress(done, total)` reports encoding.
     public static func open(modelPath: String, gallerySpec: String, indexPath: String? = nil, cacheFolder: String?, threads: Int,
-                            note: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws(SessionError) -> Workspace {
+                            note: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws(ServiceError) -> Workspace {
         let model = try LoadedModel(path: modelPath)
         let gallery: any Gallery
-        do { gallery = try GalleryOpener.open(gallerySpec) } catch { throw SessionError(error.localizedDescription) }
-        guard gallery.count > 0 else { throw SessionError("\(gallerySpec): the gallery is empty") }
+        do { gallery = try GalleryOpener.open(gallerySpec) } catch { throw ServiceError(error.localizedDescription) }
+        guard gallery.count > 0 else { throw ServiceError("\(gallerySpec): the gallery is empty") }
         if let indexPath {
             let (codes, items) = try indexedCodes(indexPath, model: model, gallery: gallery)
             return Workspace(model: model, gallery: gallery, gallerySpec: gallerySpec, codes: codes, codeItems: items, fromCache: true)
         }
-        let encoded: (codes: BinaryCodes, indices: [Int], cached: Bool)
-        do {
-            encoded = try GalleryCodes.load(model: model,
-                                            gallery: gallery, cacheFolder: cacheFolder, threads: threads, note: note, progress: progress)
-        } catch { throw SessionError(error.localizedDescription) }
+        let encoded = try GalleryCodes.load(model: model, gallery: gallery, cacheFolder: cacheFolder, threads: threads,
+                                            note: note, progress: progress)
         return Workspace(model: model, gallery: gallery, gallerySpec: gallerySpec, codes: encoded.codes,
                          codeItems: encoded.indices, fromCache: encoded.cached)
     }
@@ -72,44 +69,30 @@ public final class Workspace: @unchecked Sendable {
 
     /// An index file's codes, in the gallery's terms: refused when another model made them (the
     /// fingerprint) or when its items are not this gallery's.
-    private static func indexedCodes(_ path: String, model: LoadedModel, gallery: any Gallery) throws(SessionError) -> (BinaryCodes, [Int]) {
+    private static func indexedCodes(_ path: String, model: LoadedModel, gallery: any Gallery) throws(ServiceError) -> (BinaryCodes, [Int]) {
         let index: HashIndex
-        do { index = try CodeFileLoader.load(path).index } catch { throw SessionError(error.localizedDescription) }
-        guard index.codes.bits == model.network.bits else {
-            throw SessionError("\(path): \(index.codes.bits)-bit codes, but \(model.path) makes \(model.network.bits)-bit codes")
-        }
-        guard index.metadata.modelFingerprint == model.fingerprint else {
-            throw SessionError("\(path): its codes were not made by \(model.path) (fingerprints differ)")
-        }
-        let position = Dictionary(gallery.items.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var items: [Int] = []
-        items.reserveCapacity(index.itemIDs.count)
-        for id in index.itemIDs {
-            guard let i = position[id] else { throw SessionError("\(path): item '\(id)' is not in \(gallery.spec.description)") }
-            items.append(i)
-        }
-        guard !items.isEmpty, items.count == index.codes.count else {
-            throw SessionError("\(path): no item ids to match with \(gallery.spec.description)")
-        }
+        do { index = try CodeFileLoader.load(path).index } catch { throw ServiceError(error.localizedDescription) }
+        let items = try IndexedCodes.match(index, path: path, fingerprint: model.fingerprint, bits: model.network.bits,
+                                           gallery: gallery, modelName: model.path)
         return (index.codes, items)
     }
 
     /// The image a request starts from, before augmentation.
-    public func image(for source: QueryRequest.Source) throws(SessionError) -> RGBImage {
+    public func image(for source: QueryRequest.Source) throws(ServiceError) -> RGBImage {
         switch source {
         case .item(let i):
-            guard gallery.items.indices.contains(i) else { throw SessionError("\(gallerySpec): no item \(i)") }
-            do { return try gallery.image(at: i) } catch { throw SessionError(error.localizedDescription) }
+            guard gallery.items.indices.contains(i) else { throw ServiceError("\(gallerySpec): no item \(i)") }
+            do { return try gallery.image(at: i) } catch { throw ServiceError(error.localizedDescription) }
         case .file(let path):
-            do { return try ImageDecoder.decode(file: path) } catch { throw SessionError(error.localizedDescription) }
+            do { return try ImageDecoder.decode(file: path) } catch { throw ServiceError(error.localizedDescription) }
         }
     }
 
     /// Encodes, searches and scores one request.
-    public func search(_ request: QueryRequest) throws(SessionError) -> QueryResult {
+    public func search(_ request: QueryRequest) throws(ServiceError) -> QueryResult {
         let original = try image(for: request.source)
         let augmented: RGBImage
-        do { augmented = try request.augmentation.apply(to: original) } catch { throw SessionError(error.localizedDescription) }
+        do { augmented = try request.augmentation.apply(to: original) } catch { throw ServiceError(error.localizedDescription) }
 
         let encodeStart = DispatchTime.now()
         let encoding = model.network.encodeWithAttention(augmented, preprocessor: model.preprocessor, attention: request.heatmap)

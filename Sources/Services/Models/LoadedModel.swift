@@ -11,37 +11,37 @@ public struct LoadedModel: Sendable {
     /// The backbone a head sits on and its weights file (nil for a self-contained network).
     public let backbone: (name: BackboneName, weightsPath: String)?
 
-    public init(path: String) throws(SessionError) {
+    public init(path: String) throws(ServiceError) {
         let file: SafetensorsFile, decoded: ModelMetadata?
         do {
             file = try SafetensorsFile(path: path)
             decoded = try ModelMetadata.decode(file.metadata, path: path)
-        } catch { throw SessionError(error.localizedDescription) }
+        } catch { throw ServiceError(error.localizedDescription) }
         guard let metadata = decoded else {
-            throw SessionError("\(path): no hashscope metadata (arch, bits, input size, normalisation): not a model hashscope can encode with")
+            throw ServiceError("\(path): no hashscope metadata (arch, bits, input size, normalisation): not a model hashscope can encode with")
         }
         guard let arch = Architecture(rawValue: metadata.arch) else {
-            throw SessionError("\(path): unknown arch '\(metadata.arch)' (this hashscope builds \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw ServiceError("\(path): unknown arch '\(metadata.arch)' (this hashscope builds \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         let size = metadata.inputSize
         guard size.channels == 3, size.width == size.height else {
-            throw SessionError("\(path): input size \(size) is not a square RGB input")
+            throw ServiceError("\(path): input size \(size) is not a square RGB input")
         }
         // The file decides whether there is a classifier head (and its width).
         let classes = file.entry("classifier.weight")?.shape.first
         let backbone = metadata.backbone.flatMap(BackboneName.init(rawValue:))  // validated by decode
         if backbone != nil && !arch.hasBackboneHead {
-            throw SessionError("\(path): arch '\(arch.rawValue)' has no head for the backbone \(metadata.backbone ?? "")")
+            throw ServiceError("\(path): arch '\(arch.rawValue)' has no head for the backbone \(metadata.backbone ?? "")")
         }
         var network = arch.build(.init(bits: metadata.bits, inputSize: size.width, classes: classes, seed: 0, backbone: backbone))
-        do { try ModelFile.load(file, into: &network) } catch { throw SessionError(error.localizedDescription) }
-        self.backbone = try backbone.map { name throws(SessionError) in
+        do { try ModelFile.load(file, into: &network) } catch { throw ServiceError(error.localizedDescription) }
+        self.backbone = try backbone.map { name throws(ServiceError) in
             // The head's file holds no backbone weights: they come from the repository's cache.
             do {
                 let weights = try BackboneWeights.locate(name, roots: BackboneWeights.roots(near: path))
                 network.backbone = try BackboneWeights.open(name, path: weights)
                 return (name, weights)
-            } catch { throw SessionError("\(path) needs its backbone: \(error.localizedDescription)") }
+            } catch { throw ServiceError("\(path) needs its backbone: \(error.localizedDescription)") }
         }
         self.path = path
         self.metadata = metadata

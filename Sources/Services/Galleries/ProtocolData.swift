@@ -1,40 +1,36 @@
 import Foundation
 import Networks
 import Basics
-import Render
 import Retrieval
 
 /// A gallery divided by an evaluation protocol, in the terms the networks and the metrics want:
 /// the glue between Retrieval's galleries and Networks' loaders and losses.
-struct ProtocolData: Sendable {
-    let gallery: any Gallery
-    let evaluationProtocol: EvaluationProtocol
-    let split: ProtocolSplit
-    /// The spec as given, and with an absolute path (for cache keys).
-    let spec: String
-    let canonicalSpec: String
+public struct ProtocolData: Sendable {
+    public let gallery: any Gallery
+    public let evaluationProtocol: EvaluationProtocol
+    public let split: ProtocolSplit
+    /// The spec as given.
+    public let spec: String
 
     /// Opens `spec` and splits it by `protocolName`; every failure is one line.
-    init(spec: String, protocolName: String, seed: UInt64) throws {
+    public init(spec: String, protocolName: String, seed: UInt64) throws {
         let evaluationProtocol = try EvaluationProtocol(parsing: protocolName)
         let gallery = try GalleryOpener.open(spec)
         self.gallery = gallery
         self.evaluationProtocol = evaluationProtocol
         split = try evaluationProtocol.split(gallery, seed: seed)
         self.spec = spec
-        let absolute = URL(fileURLWithPath: gallery.spec.path).standardizedFileURL.path
-        canonicalSpec = gallery.spec.path.isEmpty ? gallery.spec.description : "\(gallery.spec.kind.rawValue):\(absolute)"
     }
 
-    var classNames: [String] { gallery.classNames }
+    public var classNames: [String] { gallery.classNames }
 
-    var imageSource: ImageBatchLoader.ImageSource {
+    public var imageSource: ImageBatchLoader.ImageSource {
         let gallery = gallery
         return { try gallery.image(at: $0) }
     }
 
     /// A training batch's labels from its item indices.
-    var batchLabels: HashingTrainer.Labels {
+    public var batchLabels: HashingTrainer.Labels {
         let items = gallery.items, classes = gallery.classNames.count
         if gallery.isMultiLabel {
             return { indices in
@@ -51,7 +47,7 @@ struct ProtocolData: Sendable {
     }
 
     /// The metrics' labels of `indices`.
-    func labelSet(_ indices: [Int]) -> LabelSet {
+    public func labelSet(_ indices: [Int]) -> LabelSet {
         let items = gallery.items
         if gallery.isMultiLabel {
             return .multiHot(MultiHotLabels(count: indices.count, classes: max(1, gallery.classNames.count)) {

@@ -70,11 +70,10 @@ public struct FeatureCache: Sendable {
         }
     }
 
-    public static func key(backbone: BackboneName, weightsPath: String, gallery: any Gallery, canonicalSpec: String,
-                           size: Int) throws -> Key {
+    public static func key(backbone: BackboneName, weightsPath: String, gallery: any Gallery, size: Int) throws -> Key {
         var hasher = SHA256()
         for item in gallery.items { hasher.update(Array((item.id + "\n").utf8)) }
-        return Key(backbone: backbone, weightsDigest: try BackboneWeights.fileDigest(weightsPath), gallery: canonicalSpec,
+        return Key(backbone: backbone, weightsDigest: try BackboneWeights.fileDigest(weightsPath), gallery: gallery.spec.canonical,
                    size: size, itemsDigest: SHA256.hex(hasher.finalize()), count: gallery.items.count)
     }
 
@@ -124,12 +123,12 @@ public struct FeatureCache: Sendable {
     /// For a head on a backbone: the gallery's trunk features (cached, or computed and cached)
     /// and the head network that reads them (the model's network without its trunk). Nil for a
     /// self-contained model.
-    public func headInputs(model: LoadedModel, gallery: any Gallery, canonicalSpec: String, threads: Int,
+    public func headInputs(model: LoadedModel, gallery: any Gallery, threads: Int,
                            note: (String) -> Void, progress: ((Int, Int) -> Void)?) throws
         -> (head: HashingNetwork, features: BackboneFeatures)? {
         guard let backbone = model.backbone, let trunk = model.network.backbone else { return nil }
         let key = try Self.key(backbone: backbone.name, weightsPath: backbone.weightsPath, gallery: gallery,
-                               canonicalSpec: canonicalSpec, size: model.metadata.inputSize.width)
+                               size: model.metadata.inputSize.width)
         var head = model.network
         head.backbone = nil
         return (head, features(backbone: trunk, key: key, gallery: gallery, threads: threads, note: note, progress: progress).features)

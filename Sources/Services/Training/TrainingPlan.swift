@@ -1,0 +1,204 @@
+import Foundation
+import Networks
+import Retrieval
+
+/// How a training run tells what it is doing while it sets up and measures: notes (one line
+/// each) and redrawn progress lines, as the caller shows them.
+public struct TrainingReporter {
+    public var note: (String) -> Void
+    public var progressLine: (String) -> (@Sendable (Int, Int) -> Void)?
+    public var endProgressLine: () -> Void
+
+    public init(note: @escaping (String) -> Void, progressLine: @escaping (String) -> (@Sendable (Int, Int) -> Void)? = { _ in nil },
+                endProgressLine: @escaping () -> Void = {}) {
+        self.note = note
+        self.progressLine = progressLine
+        self.endProgressLine = endProgressLine
+    }
+}
+
+/// One training run after its request was checked: the protocol's data, the trainer (seeded,
+/// warm-started or resumed), the backbone's cached features for a head; then the final
+/// measurement and the model file with its provenance. The epoch loop, signals and printing
+/// are the caller's.
+public struct TrainingPlan {
+    public let request: TrainingRequest
+    public let data: ProtocolData
+    public var trainer: HashingTrainer
+    /// The backbone's cached trunk features, for a head (then the trainer reads them).
+    let features: BackboneFeatures?
+    /// With --init-from: the starting model, described for the provenance, and what it gave.
+    public let warmStart: (description: String, plan: WarmStart)?
+
+    /// Checks every input before anything is written; each failure is one line.
+    public init(_ request: TrainingRequest, reporter: TrainingReporter) throws {
+        self.request = request
+        guard let arch = Architecture(rawValue: request.arch), TrainingRecipe.recipe(for: arch) != nil else {
+            throw ServiceError("unknown arch '\(request.arch)': expected one of \(TrainingRecipe.trainable.map(\.rawValue).joined(separator: ", "))")
+        }
+        var backbone: BackboneName?
+        if let name = request.backbone {
+            guard let known = BackboneName(rawValue: name) else {
+                throw ServiceError("unknown backbone '\(name)': expected one of \(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard arch.hasBackboneHead else {
+                throw ServiceError("arch '\(arch.rawValue)' has no head for a backbone: use one of \(Architecture.allCases.filter(\.hasBackboneHead).map(\.rawValue).joined(separator: ", "))")
+            }
+            backbone = known
+        }
+        if let size = request.size, !(32...512).contains(size) { throw ServiceError("--size must be 32...512 (got \(size))") }
+        guard (0...8).contains(request.augmentCopies) else { throw ServiceError("--augment-copies must be 0...8 (got \(request.augmentCopies))") }
+        if request.augmentCopies > 0 && backbone == nil {
+            throw ServiceError("--augment-copies augments cached backbone features: it needs --backbone")
+        }
+        guard BinaryCodes.bitRange.contains(request.bits) else {
+            throw ServiceError("--bits \(request.bits) is outside \(BinaryCodes.bitRange.lowerBound)...\(BinaryCodes.bitRange.upperBound)")
+        }
+        guard request.epochs > 0 else { throw ServiceError("--epochs must be at least 1 (got \(request.epochs))") }
+        if let batch = request.batch, batch < 2 { throw ServiceError("--batch must be at least 2 (got \(batch)): the losses compare images") }
+        if let lr = request.learningRate, !(lr > 0 && lr.isFinite) { throw ServiceError("--lr must be a positive number (got \(lr))") }
+        guard request.threads >= 1 else { throw ServiceError("--threads must be at least 1 (got \(request.threads))") }
+        var optimizer: OptimizerChoice?
+        if let name = request.optimizer {
+            guard let choice = OptimizerChoice(rawValue: name) else {
+                throw ServiceError("unknown optimizer '\(name)': expected one of \(OptimizerChoice.names)")
+            }
+            optimizer = choice
+        }
+        try OutputFile.check(request.out)
+        data = try ProtocolData(spec: request.dataset, protocolName: request.protocolName, seed: request.seed)
+        guard data.split.train.count >= 2 else {
+            throw ServiceError("\(request.dataset): \(data.split.train.count) training items under \(data.split.name); training needs at least 2")
+        }
+        guard let configuration = TrainingConfiguration(arch: arch, bits: request.bits, classCount: data.classNames.count,
+                                                        epochs: request.epochs, batchSize: request.batch, learningRate: request.learningRate,
+                                                        optimizer: optimizer, seed: request.seed, backbone: backbone,
+                                                        inputSize: request.size,
+                                                        augmentedCopies: request.augmentCopies > 0 ? request.augmentCopies : nil) else {
+            preconditionFailure("checked above: \(arch) has a recipe")
+        }
+        if let backbone {
+            let weights = try BackboneWeights.locate(backbone, explicit: request.backboneWeights, roots: EmbeddedAssets.repositoryRoots)
+            let network = try BackboneWeights.open(backbone, path: weights)
+            let size = configuration.recipe.inputSize
+            let key = try FeatureCache.key(backbone: backbone, weightsPath: weights, gallery: data.gallery, size: size)
+            let cache = FeatureCache(folder: FeatureCache.defaultFolder)
+            let gallery = data.gallery, threads = request.threads
+            func cached(_ key: FeatureCache.Key, _ what: String) -> BackboneFeatures {
+                let progress = reporter.progressLine("backbone features \(what)")
+                let computed = cache.features(backbone: network, key: key, gallery: gallery, threads: threads,
+                                              note: reporter.note, progress: progress)
+                if progress != nil { reporter.endProgressLine() }
+                if !computed.cached {
+                    reporter.note("backbone features \(what) in " + TrainingDuration.text(computed.seconds)
+                                  + " (cached for the next run)")
+                }
+                return computed.features
+            }
+            let plain = cached(key, "of \(gallery.items.count) images at \(size)x\(size)")
+            let train = data.split.train
+            var copies: [BackboneFeatures] = []
+            for n in 1...max(1, request.augmentCopies) where request.augmentCopies > 0 {
+                copies.append(cached(key.augmentedCopy(n, of: train, augmentation: configuration.recipe.augmentation, seed: configuration.seed),
+                                     "at \(size)x\(size), augmented copy \(n) of the \(train.count) training images"))
+            }
+            features = plain
+            let source = FeatureBatchLoader(indices: data.split.train, batchSize: configuration.batchSize, features: plain,
+                                            augmentedCopies: copies, seed: configuration.seed)
+            trainer = HashingTrainer(configuration: configuration, source: source, pretrained: network, labels: data.batchLabels)
+        } else {
+            features = nil
+            trainer = HashingTrainer(configuration: configuration, items: data.split.train, loaderThreads: request.threads,
+                                     labels: data.batchLabels, load: data.imageSource)
+        }
+        trainer.context = ["dataset": request.dataset, "protocol": data.split.name]
+        if let path = request.initFrom {
+            warmStart = try Self.warmStart(&trainer, from: path, backbone: backbone)
+        } else {
+            warmStart = nil
+        }
+        if request.resume {
+            guard FileManager.default.fileExists(atPath: request.checkpointPath) else {
+                throw ServiceError("\(request.checkpointPath): no checkpoint to resume from (train without --resume to start)")
+            }
+            let checkpoint = try TrainingCheckpoint.load(request.checkpointPath)
+            for key in ["dataset", "protocol", "init_from"] where checkpoint.info.context[key] != trainer.context[key] {
+                throw ServiceError("\(request.checkpointPath): cannot resume this run from it: \(key): checkpoint has \(checkpoint.info.context[key] ?? "none"), this run \(trainer.context[key] ?? "none")")
+            }
+            try trainer.restore(from: checkpoint, source: request.checkpointPath)
+        }
+    }
+
+    public static func epochs(_ n: Int) -> String { n == 1 ? "1 epoch" : "\(n) epochs" }
+
+    /// Seeds `trainer`'s network from the model file at `path` (--init-from), which must be a
+    /// hashscope model of the same arch, backbone, input size and normalisation. Returns how
+    /// the file is described in the provenance, and what was loaded.
+    static func warmStart(_ trainer: inout HashingTrainer, from path: String,
+                          backbone: BackboneName?) throws -> (description: String, plan: WarmStart) {
+        let (tensors, strings) = try ModelFile.load(path)
+        guard let metadata = try ModelMetadata.decode(strings, path: path) else {
+            throw ServiceError("\(path): no hashscope metadata; --init-from takes a model written by `hashscope train`")
+        }
+        let c = trainer.configuration, recipe = trainer.recipe
+        var problems: [String] = []
+        func differs(_ what: String, _ theirs: String, _ ours: String) {
+            if theirs != ours { problems.append("\(what): the file has \(theirs), this run \(ours)") }
+        }
+        differs("arch", metadata.arch, c.arch.rawValue)
+        differs("backbone", metadata.backbone ?? "none", backbone?.rawValue ?? "none")
+        differs("input size", "\(metadata.inputSize.height)x\(metadata.inputSize.width)", "\(recipe.inputSize)x\(recipe.inputSize)")
+        differs("normalization", metadata.normalization.description, recipe.normalization.description)
+        guard problems.isEmpty else { throw ServiceError("\(path): cannot start from it: " + problems.joined(separator: "; ")) }
+        let plan = try trainer.warmStart(from: tensors, source: path)
+        let fingerprint = ModelFingerprint.sha256(of: tensors)
+        trainer.context["init_from"] = fingerprint
+        let p = metadata.provenance
+        var facts = ["\(metadata.arch), \(metadata.bits) bits"]
+        if let epochs = p.epochs { facts.append(Self.epochs(epochs)) }
+        if let dataset = p.dataset { facts.append("on \(dataset)" + (p.evaluationProtocol.map { " (\($0))" } ?? "")) }
+        if let seconds = p.wallTimeSeconds { facts.append("wall time \(seconds) s") }
+        if let map = p.meanAveragePrecision { facts.append("mAP \(String(format: "%.4f", map))") }
+        if let earlier = p.warmStart { facts.append("itself started from \(earlier)") }
+        facts.append("sha256 \(fingerprint)")
+        return ("\(path) (" + facts.joined(separator: ", ") + ")", plan)
+    }
+
+
+    /// What the finished run measured and wrote.
+    public struct Outcome {
+        public let evaluation: CodeEvaluation
+        public let metadata: ModelMetadata
+    }
+
+    /// Measures mAP on the protocol's queries and database, then writes the model file
+    /// (atomically) with its provenance and removes the checkpoint.
+    public func finish(reporter: TrainingReporter) throws -> Outcome {
+        let c = trainer.configuration, recipe = trainer.recipe
+        reporter.note("measuring mAP: \(data.split.query.count) queries against \(data.split.database.count) database images (\(data.split.name))")
+        let progress = reporter.progressLine("encoding")
+        let evaluation: CodeEvaluation
+        if let features {
+            let network = trainer.network
+            evaluation = try CodeEvaluation.run(network: network, data: data, threads: request.threads, progress: progress) {
+                NetworkEncoder.encode(network, features: features, indices: $0, progress: $1)
+            }
+        } else {
+            evaluation = try CodeEvaluation.run(network: trainer.network, preprocessor: trainer.preprocessor, data: data,
+                                                threads: request.threads, progress: progress)
+        }
+        if progress != nil { reporter.endProgressLine() }
+        let metadata = ModelMetadata(
+            arch: c.arch.rawValue, bits: c.bits,
+            inputSize: .init(height: recipe.inputSize, width: recipe.inputSize),
+            normalization: recipe.normalization, classNames: data.classNames,
+            provenance: .init(dataset: request.dataset, evaluationProtocol: data.split.name, epochs: c.epochs, seed: c.seed,
+                              wallTimeSeconds: (trainer.elapsedSeconds * 10).rounded() / 10,
+                              meanAveragePrecision: evaluation.metrics.meanAveragePrecision,
+                              notes: request.commandLine, warmStart: warmStart?.description),
+            backbone: c.backbone?.rawValue)
+        try ModelFile.save(trainer.network, metadata: metadata, to: request.out)
+        try? FileManager.default.removeItem(atPath: request.checkpointPath)
+        return Outcome(evaluation: evaluation, metadata: metadata)
+    }
+}
