@@ -46,7 +46,10 @@ let package = Package(
         .target(name: "Basics", dependencies: ["CImageCodecs"], swiftSettings: [optimisedInDebug]),
         // Terminal rendering: cells from chafa, heatmaps, contact sheets, plots.
         .target(name: "Render", dependencies: ["Basics", "CChafa"]),
-        .target(name: "Retrieval", dependencies: ["Basics", "CZlib", "COpenBLAS", "CCPUFeatures", "HammingKernelsAVX512"],
+        // Files other tools write: Python pickles, PyTorch checkpoints (zip and legacy), numpy
+        // .npy arrays, IDX files.
+        .target(name: "Interchange", dependencies: ["Basics", "CZlib"]),
+        .target(name: "Retrieval", dependencies: ["Basics", "Interchange", "CZlib", "COpenBLAS", "CCPUFeatures", "HammingKernelsAVX512"],
                 swiftSettings: popcnt),
         // Optimised in debug builds too: the tests run real networks (EfficientNet-Lite0 on
         // Corel-1k among them), which unoptimised Swift loops make about 30x slower.
@@ -54,11 +57,11 @@ let package = Package(
                 swiftSettings: [optimisedInDebug]),
         // What the commands and the explorer share: models loaded from files, galleries, one code
         // cache, the feature cache, the workspace (search and scoring), the training plan.
-        .target(name: "Services", dependencies: ["Basics", "Render", "Retrieval", "Networks"]),
+        .target(name: "Services", dependencies: ["Basics", "Interchange", "Render", "Retrieval", "Networks"]),
         // The screen only: state, events, update, views, one ncurses driver.
         .target(name: "TUI", dependencies: ["Basics", "Render", "Retrieval", "Networks", "Services", "CNcursesw"]),
         .executableTarget(name: "hashscope", dependencies: [
-            "Basics", "Render", "Retrieval", "Networks", "Services", "TUI",
+            "Basics", "Interchange", "Render", "Retrieval", "Networks", "Services", "TUI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -66,8 +69,10 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Basics", "Networks"], path: "Tests/TestSupport"),
         .testTarget(name: "BasicsTests", dependencies: ["Basics", "TestSupport"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "Basics", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Basics", "TestSupport"]),
-        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "Basics", "TestSupport"],
+        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "Interchange", "Basics", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CommandTests", dependencies: ["hashscope", "Services", "TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Basics", "WinogradKernelsAVX2", "CCPUFeatures", "TestSupport"],

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the small PyTorch checkpoints under Tests/RetrievalTests/Fixtures/torch/.
+"""Writes the small PyTorch checkpoints under Tests/InterchangeTests/Fixtures/torch/.
 
 Usage (from the repository root; torch is needed, so it runs outside CI):
     .cache/parity-venv/bin/python scripts/make-torch-fixtures.py
@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "Tests", "RetrievalTests", "Fixtures", "torch")
+OUT = os.path.join(ROOT, "Tests", "InterchangeTests", "Fixtures", "torch")
 
 
 class Tiny(nn.Module):

@@ -1,3 +1,4 @@
+import Interchange
 import ArgumentParser
 import Foundation
 import Networks

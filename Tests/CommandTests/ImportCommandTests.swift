@@ -15,7 +15,7 @@ final class ImportCommandTests: XCTestCase {
         let tensors: [Tensor]
     }
 
-    private let fixtures = TestPaths.repository.appendingPathComponent("Tests/RetrievalTests/Fixtures/torch").path
+    private let fixtures = TestPaths.repository.appendingPathComponent("Tests/InterchangeTests/Fixtures/torch").path
 
     private func expected(_ name: String) throws -> Expected {
         let all = try JSONDecoder().decode([String: Expected].self,

@@ -1,3 +1,4 @@
+import Interchange
 import Foundation
 import Retrieval
 import XCTest

@@ -1,5 +1,5 @@
 import Foundation
-import Retrieval
+import Interchange
 import TestSupport
 import XCTest
 

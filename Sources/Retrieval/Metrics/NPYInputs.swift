@@ -1,3 +1,5 @@
+import Interchange
+
 /// Codes and labels from numpy arrays, in the forms DeepHash-pytorch, faiss and friends dump
 /// them. Anything else is refused with an `NPYError` naming the file and what is wrong.
 ///

@@ -220,7 +220,7 @@ public enum NPYFile {
         }
     }
 
-    static func describe(_ shape: [Int]) -> String {
+    public static func describe(_ shape: [Int]) -> String {
         shape.count == 1 ? "(\(shape[0]),)" : "(\(shape.map(String.init).joined(separator: ", ")))"
     }
 

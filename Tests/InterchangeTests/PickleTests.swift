@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Retrieval
+@testable import Interchange
 
 /// The pickle reader on streams CPython writes (hex below, made by `pickle.dumps` in
 /// Python 3.11 with numpy 2.4) and on hand-written ones (each checked against CPython's
