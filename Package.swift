@@ -2,7 +2,7 @@
 import PackageDescription
 
 // POPCNT: Swift's default x86-64 target has no popcnt instruction, so `nonzeroBitCount`
-// compiles to a bit-twiddling sequence and a Hamming scan runs ~3.7x slower (PLATFORM.md, 10).
+// compiles to a bit-twiddling sequence and a Hamming scan runs ~3.7x slower (docs/ARCHITECTURE.md, Platform notes 10).
 // Only the Retrieval target (the Hamming hot path) is built with it.
 let popcnt: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mpopcnt"])]
 let optimisedInDebug = SwiftSetting.unsafeFlags(["-O"], .when(configuration: .debug))

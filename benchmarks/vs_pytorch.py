@@ -123,8 +123,7 @@ def main():
         t_enc_ms, t_train_ms = torch_bench(model, x, g, args.iterations, args.warmup)
         cmd = [args.binary, "bench", "network", "--arch", arch, "--bits", str(args.bits), "--batch", str(args.batch),
                "--threads", str(args.threads), "--iterations", str(args.iterations), "--warmup", str(args.warmup), "--model", weights, "--json"]
-        env = dict(os.environ, HASHSCOPE_THREADS=str(args.threads))
-        ours = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout)
+        ours = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
         t_enc = args.batch / (t_enc_ms / 1000)
         enc_ratio = ours["encode_images_per_second"] / t_enc
         train_ratio = t_train_ms / ours["train_step_ms"]

@@ -62,8 +62,7 @@ def ours(args, size, batch, iterations, save):
            "--weights", args.weights, "--seed", str(args.seed), "--json"]
     if save:
         cmd += ["--save-features", save]
-    env = dict(os.environ, HASHSCOPE_THREADS=str(args.threads))
-    run = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    run = subprocess.run(cmd, capture_output=True, text=True)
     if run.returncode != 0:
         sys.exit(f"vs_pytorch_backbone: {' '.join(cmd)} failed ({run.returncode}):\n{run.stderr}")
     return json.loads(run.stdout)

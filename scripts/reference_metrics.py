@@ -8,7 +8,7 @@ OUT_DIR defaults to Tests/RetrievalTests/Fixtures/metrics. The script writes see
 cases there as .npy files (codes and labels, in the input forms `hashscope metrics` reads)
 and golden.json with the metrics of every case. Running it again writes the same bytes.
 
-Definitions (DESIGN.md, "Metric definitions"), written here from the definitions, not from
+Definitions (docs/ARCHITECTURE.md, "Definitions the code must match"), written here from the definitions, not from
 the Swift code:
 - Ranking: Hamming distance, ties by database index: np.argsort(d, kind='stable').
 - Relevant: shares at least one label (same class id; multi-hot rows with a dot product > 0).

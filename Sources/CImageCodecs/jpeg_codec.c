@@ -1,5 +1,5 @@
 #include <setjmp.h>
-#include <stdio.h>   // jpeglib.h needs FILE and size_t declared first (PLATFORM.md, 6)
+#include <stdio.h>   // jpeglib.h needs FILE and size_t declared first (docs/ARCHITECTURE.md, Platform notes 6)
 #include <stdlib.h>
 #include <string.h>
 #include <jpeglib.h>

@@ -1,5 +1,5 @@
 // ncursesw with its wide-character API. SwiftPM drops pkg-config -D flags, so the
-// wide API (cchar_t, mvadd_wch, setcchar) must be switched on here (PLATFORM.md, 1).
+// wide API (cchar_t, mvadd_wch, setcchar) must be switched on here (docs/ARCHITECTURE.md, Platform notes 1).
 #ifndef HASHSCOPE_CNCURSESW_SHIM_H
 #define HASHSCOPE_CNCURSESW_SHIM_H
 #define NCURSES_WIDECHAR 1
@@ -21,7 +21,7 @@
 
 // ---------------------------------------------------------------------------------------------
 // Accessors for C globals and function-like macros, which Swift 6 either rejects as not
-// concurrency-safe or does not import at all (PLATFORM.md, 2 and 4). Stateless: any file may
+// concurrency-safe or does not import at all (docs/ARCHITECTURE.md, Platform notes 2 and 4). Stateless: any file may
 // call them.
 
 static inline WINDOW *hs_stdscr(void) { return stdscr; }
@@ -55,7 +55,7 @@ static inline int hs_getmouse(int *x, int *y, mmask_t *bstate) {
 }
 
 /// Puts one cell on stdscr. The pair goes through setcchar's opts pointer, the only way to
-/// reach pairs above 255 (PLATFORM.md, 4). At the bottom-right cell mvwadd_wch stores the
+/// reach pairs above 255 (docs/ARCHITECTURE.md, Platform notes 4). At the bottom-right cell mvwadd_wch stores the
 /// character and then returns ERR because the cursor cannot advance (scrollok is off): harmless.
 static inline int hs_put_cell(int y, int x, wchar_t ch, attr_t attrs, int pair) {
     cchar_t cell;

@@ -35,7 +35,7 @@ struct BenchBackboneCommand: ParsableCommand {
     @Option(help: "Images per batch (1 gives single-image latency).")
     var batch = 64
 
-    @Option(help: "Worker threads (sets HASHSCOPE_THREADS).")
+    @Option(help: "Worker threads.")
     var threads = 2
 
     @Option(help: "Timed repetitions.")
@@ -67,14 +67,9 @@ struct BenchBackboneCommand: ParsableCommand {
     func run() throws {
         MemoryTuning.keepFreedMemoryForReuse()
         // Read by the kernels on first use, so before any network work.
-        setenv("HASHSCOPE_THREADS", String(threads), 1)
+        Parallel.configure(workers: threads)
         let network: EfficientNetLite0
-        do {
-            network = try BackboneWeights.open(.efficientNetLite0, path: try weightsPath())
-        } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        network = try BackboneWeights.open(.efficientNetLite0, path: try weightsPath())
         let input = Self.input(batch: batch, size: size, seed: seed)
 
         var times: [Double] = []
@@ -88,14 +83,9 @@ struct BenchBackboneCommand: ParsableCommand {
             if i == 0 { last = pooled }
         }
         if let saveFeatures, let last {
-            do {
-                try SafetensorsWriter.write([.init(name: "input", tensor: input), .init(name: "pooled", tensor: last)],
-                                            metadata: ["source": "hashscope bench backbone", "size": String(size), "seed": String(seed)],
-                                            to: saveFeatures)
-            } catch {
-                Diagnostics.error(error.localizedDescription)
-                throw ExitCode(2)
-            }
+            try SafetensorsWriter.write([.init(name: "input", tensor: input), .init(name: "pooled", tensor: last)],
+                                        metadata: ["source": "hashscope bench backbone", "size": String(size), "seed": String(seed)],
+                                        to: saveFeatures)
         }
 
         let ms = BenchNetworkCommand.median(times)

@@ -41,7 +41,7 @@ struct BenchNetworkCommand: ParsableCommand {
     @Option(help: "Images per batch.")
     var batch = 128
 
-    @Option(help: "Worker threads (sets HASHSCOPE_THREADS).")
+    @Option(help: "Worker threads.")
     var threads = 2
 
     @Option(help: "Timed repetitions of each measurement.")
@@ -76,14 +76,11 @@ struct BenchNetworkCommand: ParsableCommand {
     func run() throws {
         MemoryTuning.keepFreedMemoryForReuse()
         // Read by the kernels on first use, so before any network work.
-        setenv("HASHSCOPE_THREADS", String(threads), 1)
+        Parallel.configure(workers: threads)
         let architecture = Architecture(rawValue: arch)!
         var network = architecture.build(.init(bits: bits, inputSize: Self.inputSize, classes: classes, seed: seed))
         if let model {
-            do { try ModelFile.load(model, into: &network) } catch {
-                Diagnostics.error(error.localizedDescription)
-                throw ExitCode(2)
-            }
+            try ModelFile.load(model, into: &network)
         }
         var generator = SeededGenerator(seed: seed &+ 1)
         let input = Tensor.randomNormal([batch, 3, Self.inputSize, Self.inputSize], generator: &generator)

@@ -51,10 +51,7 @@ struct BenchSearchCommand: ParsableCommand {
 
     func run() throws {
         let loaded: CodeFileLoader.Loaded
-        do { loaded = try CodeFileLoader.load(index) } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        loaded = try CodeFileLoader.load(index)
         let kind = loaded.kind
         let flat = BinaryFlatIndex(codes: loaded.index.codes, kernel: HammingKernel(rawValue: kernel) ?? .best)
         let bits = flat.bits

@@ -58,16 +58,14 @@ struct BenchTUICommand: ParsableCommand {
     func run() throws {
         let assets = EmbeddedAssets.locate()
         guard let modelPath = model ?? assets?.models.first, let gallerySpec = gallery ?? assets?.demoGallery else {
-            Diagnostics.error("no model or gallery: pass --model and --gallery (no assets folder was found)")
-            throw ExitCode(2)
+            throw CommandError("no model or gallery: pass --model and --gallery (no assets folder was found)")
         }
         let explorer = HeadlessExplorer(choices: [WorkspaceChoice(modelPath: modelPath, gallerySpec: gallerySpec)], columns: columns,
                                         rows: rows, colorMode: ColorMode(rawValue: colors)!, cacheFolder: CodeCache.defaultFolder,
                                         saveFolder: FileManager.default.temporaryDirectory.path)
         explorer.start()
         guard let workspace = explorer.state.workspace, explorer.state.result != nil else {
-            Diagnostics.error(explorer.state.message?.text ?? "\(modelPath) on \(gallerySpec): no result")
-            throw ExitCode(2)
+            throw CommandError(explorer.state.message?.text ?? "\(modelPath) on \(gallerySpec): no result")
         }
         var script: [Key] = "rrcbfnxmmm+-".map { .character($0) } + [.right, .enter, .backspace]
         if workspace.hasAttention { script += [.character("h"), .character("h")] }
@@ -84,8 +82,7 @@ struct BenchTUICommand: ParsableCommand {
             }
         }
         if let message = explorer.state.message, message.isError {
-            Diagnostics.error(message.text)
-            throw ExitCode(2)
+            throw CommandError(message.text)
         }
         func percentile(_ values: [Double], _ p: Int) -> Double {
             let sorted = values.sorted()

@@ -52,10 +52,7 @@ struct BenchThumbnailsCommand: ParsableCommand {
             }
         } else {
             for path in images {
-                do { inputs.append((path, try ImageDecoder.decode(file: path))) } catch {
-                    Diagnostics.error(error.localizedDescription)
-                    throw ExitCode(2)
-                }
+                inputs.append((path, try ImageDecoder.decode(file: path)))
             }
         }
         var rowsOut: [[String: Any]] = []

@@ -68,14 +68,14 @@ struct ClassifyCommand: ParsableCommand {
         let candidates = EmbeddedAssets.candidateFolders.map { $0 + "/" + classNamesFile }
             + EmbeddedAssets.repositoryRoots.map { $0 + "/../shared/datasets/" + classNamesFile }
         guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            throw InputError("assets/\(classNamesFile): ImageNet class names not found (looked beside the executable and in the current directory)")
+            throw CommandError("assets/\(classNamesFile): ImageNet class names not found (looked beside the executable and in the current directory)")
         }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw InputError("\(path): cannot read the class names")
+            throw CommandError("\(path): cannot read the class names")
         }
         let names = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
         guard names.count == EfficientNetLiteConfig.classCount else {
-            throw InputError("\(path): \(names.count) class names, expected \(EfficientNetLiteConfig.classCount)")
+            throw CommandError("\(path): \(names.count) class names, expected \(EfficientNetLiteConfig.classCount)")
         }
         return names
     }
@@ -83,13 +83,8 @@ struct ClassifyCommand: ParsableCommand {
     func run() throws {
         let network: EfficientNetLite0
         let names: [String]
-        do {
-            network = try BackboneWeights.open(.efficientNetLite0, path: try weightsPath())
-            names = try Self.classNames()
-        } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        network = try BackboneWeights.open(.efficientNetLite0, path: try weightsPath())
+        names = try Self.classNames()
         let preprocessor = ImagePreprocessor(width: size, height: size, normalization: EfficientNetLiteConfig.normalization)
         var skipped = 0, classified = 0
         for start in stride(from: 0, to: images.count, by: batchSize) {
@@ -120,12 +115,11 @@ struct ClassifyCommand: ParsableCommand {
                 }
             }
             classified += decoded.count
-            fflush(nil)  // print() to a pipe is block-buffered (PLATFORM.md 9)
+            fflush(nil)  // print() to a pipe is block-buffered (docs/ARCHITECTURE.md, Platform notes 9)
         }
         if skipped > 0 { Diagnostics.error("skipped \(skipped) of \(images.count) images that could not be read") }
         guard classified > 0 else {
-            Diagnostics.error("no image could be classified")
-            throw ExitCode(2)
+            throw CommandError("no image could be classified")
         }
     }
 

@@ -29,10 +29,7 @@ struct DataInfoCommand: ParsableCommand {
 
     func run() throws {
         let gallery: any Gallery
-        do { gallery = try GalleryOpener.open(spec) } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        gallery = try GalleryOpener.open(spec)
         let progress = check ? Diagnostics.progressLine(label: "decoding") : nil
         let inspection = GalleryInspection.inspect(gallery, decode: check, progress: progress)
         if progress != nil { Diagnostics.endProgressLine() }

@@ -44,13 +44,9 @@ struct DataPackCommand: ParsableCommand {
             wanted = s
         }
         let opened: any Gallery
-        do { opened = try GalleryOpener.open(gallery) } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        opened = try GalleryOpener.open(gallery)
         guard !opened.isMultiLabel, opened.classNames.count <= 256 else {
-            Diagnostics.error("\(gallery): only single-label galleries of at most 256 classes can be packed")
-            throw ExitCode(2)
+            throw CommandError("\(gallery): only single-label galleries of at most 256 classes can be packed")
         }
         var taken = [Int](repeating: 0, count: opened.classNames.count)
         var chosen: [[Int]] = Array(repeating: [], count: opened.classNames.count)
@@ -75,18 +71,12 @@ struct DataPackCommand: ParsableCommand {
         }
         let count = bytes.count / 3073
         guard count > 0 else {
-            Diagnostics.error("\(gallery): no items to pack from split '\(split)'")
-            throw ExitCode(2)
+            throw CommandError("\(gallery): no items to pack from split '\(split)'")
         }
-        do {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            try AtomicFileWriter.write(bytes, to: out + "/test_batch.bin")
-            if opened.classNames != CIFAR10Gallery.standardClassNames {
-                try AtomicFileWriter.write(Array((opened.classNames.joined(separator: "\n") + "\n").utf8), to: out + "/batches.meta.txt")
-            }
-        } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try AtomicFileWriter.write(bytes, to: out + "/test_batch.bin")
+        if opened.classNames != CIFAR10Gallery.standardClassNames {
+            try AtomicFileWriter.write(Array((opened.classNames.joined(separator: "\n") + "\n").utf8), to: out + "/batches.meta.txt")
         }
         print("wrote \(out)/test_batch.bin: \(count) images, \(taken.filter { $0 > 0 }.count) classes")
         if failed > 0 { throw ExitCode(1) }

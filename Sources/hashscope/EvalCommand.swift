@@ -58,20 +58,20 @@ struct EvalCommand: ParsableCommand {
             model file, a gallery that cannot be opened or does not fit the protocol).
             """)
 
+    @OptionGroup var protocolOptions: ProtocolOptions
+    var dataset: String { protocolOptions.dataset }
+    var protocolName: String { protocolOptions.protocolName }
+    var seed: UInt64 { protocolOptions.seed }
+
+    @OptionGroup var threading: ThreadOptions
+    var threads: Int { threading.threads }
+
     @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
     var model: String
 
-    @Option(help: ArgumentHelp("The gallery, as KIND:PATH.", valueName: "spec"))
-    var dataset: String
 
-    @Option(name: .customLong("protocol"), help: ArgumentHelp("Evaluation protocol (\(EvaluationProtocol.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
-    var protocolName: String
 
-    @Option(help: "Seed of the protocol's random draws (cifar10-1000, corel1k).")
-    var seed: UInt64 = 0
 
-    @Option(help: "Threads for encoding and scoring.")
-    var threads: Int = 2
 
     @Option(help: ArgumentHelp("exact: Hamming ranking of the binary codes; lsh: cosine LSH over the real-valued outputs (see below).", valueName: "exact|lsh"))
     var search = "exact"
@@ -92,6 +92,7 @@ struct EvalCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        threading.configure()
         if search != "exact" { return try runLSHSearch() }
         let (loaded, data) = try openInputs()
         let progress = Diagnostics.progressLine(label: "encoding")
@@ -113,18 +114,16 @@ struct EvalCommand: ParsableCommand {
             }
         } catch {
             if progress != nil { Diagnostics.endProgressLine() }
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
+            throw CommandError(error.localizedDescription)
         }
         if progress != nil { Diagnostics.endProgressLine() }
         for item in evaluation.skipped { Diagnostics.error("skipped \(item)") }
         let metrics = evaluation.metrics
         if json {
-            print(MetricsReport.json(metrics, extra: [
-                "protocol": data.split.name, "bits": metrics.bits, "model": model, "dataset": dataset,
-                "encode_images_per_second": evaluation.imagesPerSecond.map { ($0 * 10).rounded() / 10 } ?? NSNull(),
-                "cached": evaluation.cached, "encoded_from": fromFeatures ? "cached backbone features" : "images",
-            ]))
+            let run = EvalJSON.Run(protocol: data.split.name, model: model, dataset: dataset,
+                                   encode_images_per_second: evaluation.imagesPerSecond.map { ($0 * 10).rounded() / 10 },
+                                   cached: evaluation.cached, encoded_from: fromFeatures ? "cached backbone features" : "images")
+            print(EvalJSON(metrics: MetricsJSON(metrics), run: run).jsonText)
         } else {
             let speed = evaluation.imagesPerSecond.map { "\(Int($0.rounded())) images/s" + (fromFeatures ? " (from cached backbone features)" : "") }
                 ?? "cached codes"
@@ -139,14 +138,7 @@ struct EvalCommand: ParsableCommand {
     /// line on stderr and exit 2.
     func openInputs(check: () throws -> Void = {}) throws -> (LoadedModel, ProtocolData) {
         MemoryTuning.keepFreedMemoryForReuse()
-        do {
-            try check()
-            guard threads >= 1 else { throw InputError("--threads must be at least 1 (got \(threads))") }
-            setenv("HASHSCOPE_THREADS", String(threads), 1)
-            return (try LoadedModel(path: model), try ProtocolData(spec: dataset, protocolName: protocolName, seed: seed))
-        } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        try check()
+        return (try LoadedModel(path: model), try ProtocolData(spec: dataset, protocolName: protocolName, seed: seed))
     }
 }

@@ -49,30 +49,24 @@ struct ForwardCommand: ParsableCommand {
         var network: HashingNetwork
         let x: Tensor
         var dy: Tensor?
-        do {
-            guard let architecture = Architecture(rawValue: arch) else {
-                throw InputError("unknown --arch \(arch) (known: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            guard bits >= 1 else { throw InputError("--bits must be at least 1 (got \(bits))") }
-            if let classes, classes < 1 { throw InputError("--classes must be at least 1 (got \(classes))") }
-            x = try Self.readTensor(input)
-            guard x.rank == 4, x.shape[1] == 3, x.shape[2] == x.shape[3], x.shape[0] >= 1 else {
-                throw InputError("\(input): expected shape (N, 3, H, H), got \(x.shape)")
-            }
-            network = architecture.build(.init(bits: bits, inputSize: x.shape[2], classes: classes))
-            try ModelFile.load(model, into: &network)
-            if let gradOutput { dy = try Self.readTensor(gradOutput) }
-        } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
+        guard let architecture = Architecture(rawValue: arch) else {
+            throw CommandError("unknown --arch \(arch) (known: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
+        guard bits >= 1 else { throw CommandError("--bits must be at least 1 (got \(bits))") }
+        if let classes, classes < 1 { throw CommandError("--classes must be at least 1 (got \(classes))") }
+        x = try Self.readTensor(input)
+        guard x.rank == 4, x.shape[1] == 3, x.shape[2] == x.shape[3], x.shape[0] >= 1 else {
+            throw CommandError("\(input): expected shape (N, 3, H, H), got \(x.shape)")
+        }
+        network = architecture.build(.init(bits: bits, inputSize: x.shape[2], classes: classes))
+        try ModelFile.load(model, into: &network)
+        if let gradOutput { dy = try Self.readTensor(gradOutput) }
         network.zeroGrad()
         let (output, cache) = network.forward(x, training: !eval)
         var items = [SafetensorsWriter.Item(name: "output", tensor: output)]
         if let dy {
             guard dy.shape == output.shape else {
-                Diagnostics.error("\(gradOutput ?? ""): shape \(dy.shape), the output's is \(output.shape)")
-                throw ExitCode(2)
+                throw CommandError("\(gradOutput ?? ""): shape \(dy.shape), the output's is \(output.shape)")
             }
             let gradInput = network.backward(dy, cache: cache)
             items.append(.init(name: "grad.input", tensor: gradInput))
@@ -89,9 +83,9 @@ struct ForwardCommand: ParsableCommand {
     /// A float32 / float64 .npy of up to 4 dimensions (images are (N, 3, H, W)).
     private static func readTensor(_ path: String) throws -> Tensor {
         let array: NPYArray
-        do { array = try NPYFile.read(path, maxRank: 4) } catch { throw InputError(error.localizedDescription) }
+        do { array = try NPYFile.read(path, maxRank: 4) } catch { throw CommandError(error.localizedDescription) }
         guard array.dtype.isFloat else {
-            throw InputError("\(path): dtype \(array.dtype.rawValue), expected float32 or float64")
+            throw CommandError("\(path): dtype \(array.dtype.rawValue), expected float32 or float64")
         }
         return Tensor(shape: array.shape, scalars: array.doubles().map { Float($0) })
     }

@@ -34,14 +34,10 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         let source: TorchCheckpoint
-        do { source = try TorchCheckpoint(path: checkpoint) } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        source = try TorchCheckpoint(path: checkpoint)
         let output = outputPath
         guard URL(fileURLWithPath: output).standardizedFileURL != URL(fileURLWithPath: checkpoint).standardizedFileURL else {
-            Diagnostics.error("\(output): the output would replace the checkpoint itself; choose another --out")
-            throw ExitCode(2)
+            throw CommandError("\(output): the output would replace the checkpoint itself; choose another --out")
         }
         var items: [SafetensorsWriter.Item] = []
         var skipped: [String] = []
@@ -53,8 +49,7 @@ struct ImportCommand: ParsableCommand {
             }
             // safetensors reserves this key for the metadata.
             guard tensor.name != "__metadata__" else {
-                Diagnostics.error("\(checkpoint): a tensor is called __metadata__, which safetensors reserves")
-                throw ExitCode(2)
+                throw CommandError("\(checkpoint): a tensor is called __metadata__, which safetensors reserves")
             }
             items.append(SafetensorsWriter.Item(name: tensor.name, tensor: Tensor(shape: tensor.shape, scalars: tensor.values)))
             parameters += tensor.values.count
@@ -70,10 +65,7 @@ struct ImportCommand: ParsableCommand {
             "source_format": source.format.rawValue,
         ]
         if let key = source.stateDictKey { metadata["source_state_dict_key"] = key }
-        do { try SafetensorsWriter.write(items, metadata: metadata, to: output) } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        try SafetensorsWriter.write(items, metadata: metadata, to: output)
 
         let from = source.stateDictKey.map { " (state dict under \"\($0)\")" } ?? ""
         print("read \(checkpoint): PyTorch \(source.format.rawValue) checkpoint\(from)")

@@ -19,6 +19,9 @@ struct IndexBuildCommand: ParsableCommand {
             (named on stderr); 2 bad input.
             """)
 
+    @OptionGroup var threading: ThreadOptions
+    var threads: Int { threading.threads }
+
     @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
     var model: String
 
@@ -31,26 +34,17 @@ struct IndexBuildCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the codes as a faiss IndexBinaryFlat file.", valueName: "file"))
     var faiss: String?
 
-    @Option(help: "Threads for encoding.")
-    var threads: Int = 2
 
     func run() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        threading.configure()
         MemoryTuning.keepFreedMemoryForReuse()
-        setenv("HASHSCOPE_THREADS", String(threads), 1)
         let loaded: LoadedModel, opened: any Gallery
-        do {
-            try OutputFile.check(out)
-            if let faiss { try OutputFile.check(faiss) }
-            loaded = try LoadedModel(path: model)
-            opened = try GalleryOpener.open(gallery)
-        } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        try OutputFile.check(out)
+        if let faiss { try OutputFile.check(faiss) }
+        loaded = try LoadedModel(path: model)
+        opened = try GalleryOpener.open(gallery)
         if let faiss, loaded.network.bits % 8 != 0 {
-            Diagnostics.error("\(faiss): \(loaded.network.bits)-bit codes cannot be written for faiss (it needs a multiple of 8 bits)")
-            throw ExitCode(2)
+            throw CommandError("\(faiss): \(loaded.network.bits)-bit codes cannot be written for faiss (it needs a multiple of 8 bits)")
         }
         let progress = Diagnostics.progressLine(label: "encoding")
         let encoded: (codes: BinaryCodes, indices: [Int], cached: Bool)
@@ -60,8 +54,7 @@ struct IndexBuildCommand: ParsableCommand {
                                             note: { Diagnostics.error($0) }, progress: progress)
         } catch {
             if progress != nil { Diagnostics.endProgressLine() }
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
+            throw CommandError(error.localizedDescription)
         }
         if progress != nil { Diagnostics.endProgressLine() }
         let items = opened.items
@@ -69,13 +62,8 @@ struct IndexBuildCommand: ParsableCommand {
                               itemIDs: encoded.indices.map { items[$0].id },
                               metadata: .init(modelFingerprint: loaded.fingerprint, gallery: gallery, classNames: opened.classNames,
                                               multiLabel: opened.isMultiLabel, source: "hashscope index build --model \(model)"))
-        do {
-            try IndexFile.write(index, to: out)
-            if let faiss { try FaissBinaryFlatFile.write(encoded.codes, to: faiss) }
-        } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        try IndexFile.write(index, to: out)
+        if let faiss { try FaissBinaryFlatFile.write(encoded.codes, to: faiss) }
         print("wrote \(out): \(encoded.codes.count) codes of \(loaded.network.bits) bits" + (faiss.map { " (and \($0))" } ?? ""))
         fflush(nil)
         // Unreadable items have no code (each was named on stderr).

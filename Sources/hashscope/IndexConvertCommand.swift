@@ -29,23 +29,14 @@ struct IndexConvertCommand: ParsableCommand {
 
     func run() throws {
         let index: HashIndex
-        do { index = try CodeFileLoader.load(input).index } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        index = try CodeFileLoader.load(input).index
         if to == "faiss" && index.codes.bits % 8 != 0 {
-            Diagnostics.error("\(input): \(index.codes.bits)-bit codes cannot be written for faiss (it needs a multiple of 8 bits)")
-            throw ExitCode(2)
+            throw CommandError("\(input): \(index.codes.bits)-bit codes cannot be written for faiss (it needs a multiple of 8 bits)")
         }
-        do {
-            if to == "faiss" {
-                try FaissBinaryFlatFile.write(index.codes, to: output)
-            } else {
-                try IndexFile.write(index, to: output)
-            }
-        } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
+        if to == "faiss" {
+            try FaissBinaryFlatFile.write(index.codes, to: output)
+        } else {
+            try IndexFile.write(index, to: output)
         }
         print("wrote \(output): \(index.codes.count) codes of \(index.codes.bits) bits (\(to))")
     }

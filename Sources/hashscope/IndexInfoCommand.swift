@@ -10,14 +10,22 @@ struct IndexInfoCommand: ParsableCommand {
     @Argument(help: "A hashscope index or a faiss IBxF file.")
     var file: String
 
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
     func run() throws {
         let loaded: CodeFileLoader.Loaded
-        do { loaded = try CodeFileLoader.load(file) } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        loaded = try CodeFileLoader.load(file)
         let index = loaded.index, kind = loaded.kind
         let labelled = index.labels.filter { !$0.isEmpty }.count
+        if json {
+            print(IndexInfoJSON(file: file, kind: kind.rawValue, checksum_verified: kind == .hashscope, codes: index.codes.count,
+                                bits: index.codes.bits, labelled: labelled, classes: index.metadata.classNames,
+                                multi_label: index.metadata.multiLabel, feature_dimension: index.features?.dimension,
+                                gallery: index.metadata.gallery, model_fingerprint: index.metadata.modelFingerprint,
+                                source: index.metadata.source).jsonText)
+            return
+        }
         print("file         \(file) (\(kind.rawValue)\(kind == .hashscope ? ", checksum ok" : ""))")
         print("codes        \(index.codes.count) x \(index.codes.bits) bits")
         print("labelled     \(labelled) (\(index.metadata.classNames.count) classes\(index.metadata.multiLabel ? ", multi-label" : ""))")

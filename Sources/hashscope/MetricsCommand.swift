@@ -45,6 +45,9 @@ struct MetricsCommand: ParsableCommand {
             stderr naming the file, nothing on stdout.
             """)
 
+    @OptionGroup var threading: ThreadOptions
+    var threads: Int { threading.threads }
+
     @Option(name: .customLong("query-codes"), help: ArgumentHelp("Query codes (.npy).", valueName: "file"))
     var queryCodes: String
 
@@ -66,19 +69,15 @@ struct MetricsCommand: ParsableCommand {
     @Option(name: .customLong("at"), help: ArgumentHelp("Also report P@k and R@k at k (repeatable; 10, 100, 1000 always).", valueName: "k"))
     var extraCutoffs: [Int] = []
 
-    @Option(help: "Threads to score queries on.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
     func run() throws {
+        threading.configure()
         let metrics: RetrievalMetrics
-        do { metrics = try evaluate() } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
-        print(json ? MetricsReport.json(metrics) : MetricsReport.table(metrics))
+        metrics = try evaluate()
+        print(json ? MetricsJSON(metrics).jsonText : MetricsReport.table(metrics))
     }
 
     private func evaluate() throws -> RetrievalMetrics {
@@ -89,7 +88,6 @@ struct MetricsCommand: ParsableCommand {
                 throw MetricsInputError("--packed \(packed): packed codes need a multiple of 8 bits in 8...1024")
             }
         }
-        guard threads >= 1 else { throw MetricsInputError("--threads must be at least 1 (got \(threads))") }
 
         let queries = try NPYInputs.codes(NPYFile.read(queryCodes), source: queryCodes, packedBits: packed)
         let database = try NPYInputs.codes(NPYFile.read(dbCodes), source: dbCodes, packedBits: packed)

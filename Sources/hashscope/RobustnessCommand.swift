@@ -31,14 +31,18 @@ struct RobustnessCommand: ParsableCommand {
             missing or corrupt model, a gallery that cannot be opened).
             """)
 
+    @OptionGroup var protocolOptions: ProtocolOptions
+    var dataset: String { protocolOptions.dataset }
+    var protocolName: String { protocolOptions.protocolName }
+    var seed: UInt64 { protocolOptions.seed }
+
+    @OptionGroup var threading: ThreadOptions
+    var threads: Int { threading.threads }
+
     @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
     var model: String
 
-    @Option(help: ArgumentHelp("The gallery, as KIND:PATH.", valueName: "spec"))
-    var dataset: String
 
-    @Option(name: .customLong("protocol"), help: ArgumentHelp("Evaluation protocol (\(EvaluationProtocol.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
-    var protocolName: String
 
     @Option(help: ArgumentHelp("The sweep, as OPERATION:START:STOP:STEP (e.g. rotate:0:90:15).", valueName: "sweep"))
     var transform: String
@@ -46,11 +50,7 @@ struct RobustnessCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Use a seeded random subset of this many queries (default: all).", valueName: "n"))
     var queries: Int?
 
-    @Option(help: "Seed of the protocol's random draws and of the query subset.")
-    var seed: UInt64 = 0
 
-    @Option(help: "Threads for encoding and scoring.")
-    var threads: Int = 2
 
     @Flag(name: .customLong("no-cache"), help: "Encode the database; read and write no cached codes.")
     var noCache = false
@@ -74,33 +74,22 @@ struct RobustnessCommand: ParsableCommand {
     }
 
     func run() throws {
+        threading.configure()
         MemoryTuning.keepFreedMemoryForReuse()
         let loaded: LoadedModel, data: ProtocolData, sweep: AugmentationSweep
-        do {
-            guard threads >= 1 else { throw InputError("--threads must be at least 1 (got \(threads))") }
-            guard !(json && csv) else { throw InputError("--json and --csv cannot be given together") }
-            if let queries, queries < 1 { throw InputError("--queries must be at least 1 (got \(queries))") }
-            if let sheet { try OutputFile.check(sheet) }
-            sweep = try AugmentationSweep(parsing: transform)
-            setenv("HASHSCOPE_THREADS", String(threads), 1)
-            loaded = try LoadedModel(path: model)
-            data = try ProtocolData(spec: dataset, protocolName: protocolName, seed: seed)
-        } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        guard !(json && csv) else { throw CommandError("--json and --csv cannot be given together") }
+        if let queries, queries < 1 { throw CommandError("--queries must be at least 1 (got \(queries))") }
+        if let sheet { try OutputFile.check(sheet) }
+        sweep = try AugmentationSweep(parsing: transform)
+        loaded = try LoadedModel(path: model)
+        data = try ProtocolData(spec: dataset, protocolName: protocolName, seed: seed)
         let network = loaded.network, preprocessor = loaded.preprocessor
         var skipped: [SkippedImage] = []
 
         // The database: from the code cache as eval keeps it, or encoded (and cached) once.
         let database: BinaryCodes, databaseIndices: [Int]
-        do {
-            (database, databaseIndices) = try databaseCodes(network: network, preprocessor: preprocessor, data: data,
-                                                            skipped: &skipped)
-        } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        (database, databaseIndices) = try databaseCodes(network: network, preprocessor: preprocessor, data: data,
+                                                        skipped: &skipped)
 
         var queryIndices = data.split.query
         if let queries, queries < queryIndices.count {
@@ -113,10 +102,7 @@ struct RobustnessCommand: ParsableCommand {
         let at10 = cutoffs10.firstIndex(of: 10)!
 
         let sheetItem: Int?
-        do { sheetItem = try sheet == nil ? nil : figureQuery(data: data, queries: queryIndices) } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        sheetItem = try sheet == nil ? nil : figureQuery(data: data, queries: queryIndices)
         var figureRows: [RGBImage] = []
 
         var points: [Point] = []
@@ -130,46 +116,30 @@ struct RobustnessCommand: ParsableCommand {
             if progress != nil { Diagnostics.endProgressLine() }
             if strength == sweep.strengths.first { skipped += result.skipped }
             guard !result.indices.isEmpty else {
-                Diagnostics.error("\(data.spec): no readable query images under \(data.split.name)")
-                throw ExitCode(2)
+                throw CommandError("\(data.spec): no readable query images under \(data.split.name)")
             }
             let codes = network.binaryCodes(result.values)
             let metrics: RetrievalMetrics
-            do {
-                let relevance = try Relevance(query: data.labelSet(result.indices), database: data.labelSet(databaseIndices))
-                metrics = RetrievalEvaluator.evaluate(queries: codes, database: database, relevance: relevance,
-                                                      topK: data.split.topK, cutoffs: cutoffs10, threads: threads)
-            } catch {
-                Diagnostics.error(error.localizedDescription)
-                throw ExitCode(2)
-            }
+            let relevance = try Relevance(query: data.labelSet(result.indices), database: data.labelSet(databaseIndices))
+            metrics = RetrievalEvaluator.evaluate(queries: codes, database: database, relevance: relevance,
+                                                  topK: data.split.topK, cutoffs: cutoffs10, threads: threads)
             points.append(Point(strength: strength, map: metrics.meanAveragePrecision, pAt10: metrics.precisionAt[at10]))
             if let sheetItem {
-                do {
-                    figureRows.append(try figureRow(item: sheetItem, spec: spec, label: "\(sweep.operation.rawValue) \(AugmentationNumber.format(strength))",
-                                                    loaded: loaded, data: data, database: database, databaseIndices: databaseIndices))
-                } catch {
-                    Diagnostics.error(error.localizedDescription)
-                    throw ExitCode(2)
-                }
+                figureRows.append(try figureRow(item: sheetItem, spec: spec, label: "\(sweep.operation.rawValue) \(AugmentationNumber.format(strength))",
+                                                loaded: loaded, data: data, database: database, databaseIndices: databaseIndices))
             }
         }
         if let sheet, !figureRows.isEmpty {
             do { try AtomicFileWriter.write(try JPEGEncoder.encode(SheetStack.vertical(figureRows)), to: sheet) } catch {
-                Diagnostics.error("\(sheet): \(error.localizedDescription)")
-                throw ExitCode(2)
+                throw CommandError("\(sheet): \(error.localizedDescription)")
             }
             Diagnostics.error("wrote \(sheet)")
         }
 
         for item in skipped { Diagnostics.error("skipped \(item)") }
         if json {
-            let object: [String: Any] = [
-                "transform": sweep.description, "protocol": data.split.name, "bits": network.bits,
-                "points": points.map { ["strength": $0.strength, "map": $0.map, "p_at_10": $0.pAt10] },
-            ]
-            let bytes = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: bytes, as: UTF8.self))
+            print(RobustnessJSON(transform: sweep.description, protocol: data.split.name, bits: network.bits,
+                                 points: points.map { .init(strength: $0.strength, map: $0.map, p_at_10: $0.pAt10) }).jsonText)
         } else if csv {
             print("strength,map,p_at_10")
             for p in points { print("\(AugmentationNumber.format(p.strength)),\(p.map),\(p.pAt10)") }
@@ -196,7 +166,7 @@ struct RobustnessCommand: ParsableCommand {
     private func figureQuery(data: ProtocolData, queries: [Int]) throws -> Int {
         guard let sheetQuery else { return queries[0] }
         guard let i = data.gallery.items.firstIndex(where: { $0.id == sheetQuery }) else {
-            throw InputError("--sheet-query \(sheetQuery): no such item in \(dataset)")
+            throw CommandError("--sheet-query \(sheetQuery): no such item in \(dataset)")
         }
         return i
     }
@@ -236,7 +206,7 @@ struct RobustnessCommand: ParsableCommand {
         }
         skipped += found.encoded?.skipped ?? []
         guard let codes = found.codes else {
-            throw InputError("\(data.spec): no readable database images under \(data.split.name)")
+            throw CommandError("\(data.spec): no readable database images under \(data.split.name)")
         }
         return (codes, found.items)
     }

@@ -32,6 +32,9 @@ struct SearchCommand: ParsableCommand {
             query, an unknown query id, a bad augment spec, --top below 1), nothing written.
             """)
 
+    @OptionGroup var threading: ThreadOptions
+    var threads: Int { threading.threads }
+
     @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
     var model: String
 
@@ -53,8 +56,6 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "How many results.")
     var top: Int = 10
 
-    @Option(help: "Threads for encoding and search.")
-    var threads: Int = 2
 
     @Flag(name: .customLong("no-cache"), help: "Encode the gallery; read and write no cached codes.")
     var noCache = false
@@ -75,29 +76,25 @@ struct SearchCommand: ParsableCommand {
     var columns: Int = 16
 
     func run() throws {
+        threading.configure()
         MemoryTuning.keepFreedMemoryForReuse()
         let plan: SearchPlan
-        do { plan = try prepare() } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        plan = try prepare()
         let progress = Diagnostics.progressLine(label: "encoding")
         let outcome: SearchOutcome
         do { outcome = try plan.run(threads: threads, cache: noCache ? nil : CodeCache.defaultFolder,
                                     note: { Diagnostics.error($0) }, progress: progress) } catch {
             if progress != nil { Diagnostics.endProgressLine() }
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
+            throw CommandError(error.localizedDescription)
         }
         if progress != nil { Diagnostics.endProgressLine() }
         if let sheet {
             do { try outcome.contactSheet(plan: plan).writeJPEG(to: sheet) } catch {
-                Diagnostics.error("\(sheet): \(error.localizedDescription)")
-                throw ExitCode(2)
+                throw CommandError("\(sheet): \(error.localizedDescription)")
             }
         }
         if json {
-            print(outcome.json(plan: plan))
+            print(outcome.json(plan: plan).jsonText)
         } else if printThumbnails {
             // Checked in prepare().
             let mode = ColorMode(rawValue: colors) ?? .truecolor
@@ -112,50 +109,48 @@ struct SearchCommand: ParsableCommand {
 
     /// Every input checked before anything is encoded or written.
     private func prepare() throws -> SearchPlan {
-        guard top >= 1 else { throw InputError("--top must be at least 1 (got \(top))") }
-        guard threads >= 1 else { throw InputError("--threads must be at least 1 (got \(threads))") }
-        guard columns >= 2 else { throw InputError("--columns must be at least 2 (got \(columns))") }
+        guard top >= 1 else { throw CommandError("--top must be at least 1 (got \(top))") }
+        guard columns >= 2 else { throw CommandError("--columns must be at least 2 (got \(columns))") }
         guard ColorMode(rawValue: colors) != nil else {
-            throw InputError("unknown --colors '\(colors)': expected one of \(ColorMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw CommandError("unknown --colors '\(colors)': expected one of \(ColorMode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard [json, printThumbnails].filter({ $0 }).count <= 1 else { throw InputError("--json and --print exclude each other") }
+        guard [json, printThumbnails].filter({ $0 }).count <= 1 else { throw CommandError("--json and --print exclude each other") }
         switch (query, queryID) {
-        case (nil, nil): throw InputError("no query: give --query FILE or --query-id ID")
-        case (.some, .some): throw InputError("give one of --query and --query-id, not both")
+        case (nil, nil): throw CommandError("no query: give --query FILE or --query-id ID")
+        case (.some, .some): throw CommandError("give one of --query and --query-id, not both")
         default: break
         }
         if let sheet { try OutputFile.check(sheet) }
         let spec: AugmentationSpec
         do { spec = try augment.map { try AugmentationSpec(parsing: $0) } ?? .identity } catch {
-            throw InputError("bad --augment: \(error.localizedDescription)")
+            throw CommandError("bad --augment: \(error.localizedDescription)")
         }
-        setenv("HASHSCOPE_THREADS", String(threads), 1)
         let loaded = try LoadedModel(path: model)
         var database: HashIndex?
         var gallerySpec = gallery
         if let index {
-            guard FileManager.default.fileExists(atPath: index) else { throw InputError("\(index): no such index file") }
+            guard FileManager.default.fileExists(atPath: index) else { throw CommandError("\(index): no such index file") }
             let file = try CodeFileLoader.load(index).index
             guard file.codes.bits == loaded.network.bits else {
-                throw InputError("\(index): \(file.codes.bits)-bit codes, but \(model) makes \(loaded.network.bits)-bit codes")
+                throw CommandError("\(index): \(file.codes.bits)-bit codes, but \(model) makes \(loaded.network.bits)-bit codes")
             }
             // Codes of another model are not comparable with this model's query code, even at
             // the same length. Codes from elsewhere (a faiss file) carry no fingerprint.
             guard file.metadata.modelFingerprint.isEmpty || file.metadata.modelFingerprint == loaded.fingerprint else {
-                throw InputError("\(index): its codes were made by another model (fingerprint \(file.metadata.modelFingerprint.prefix(12))...), not by \(model)")
+                throw CommandError("\(index): its codes were made by another model (fingerprint \(file.metadata.modelFingerprint.prefix(12))...), not by \(model)")
             }
             if gallerySpec == nil, !file.metadata.gallery.isEmpty { gallerySpec = file.metadata.gallery }
             database = file
         }
         guard let gallerySpec else {
-            throw InputError(index == nil ? "no gallery: give --gallery KIND:PATH (or --index FILE)"
+            throw CommandError(index == nil ? "no gallery: give --gallery KIND:PATH (or --index FILE)"
                              : "\(index!): names no gallery; give --gallery KIND:PATH for its images")
         }
         let opened = try GalleryOpener.open(gallerySpec)
         let queryImage: RGBImage, queryItem: Int?
         if let queryID {
             guard let i = opened.items.firstIndex(where: { $0.id == queryID }) else {
-                throw InputError("unknown --query-id '\(queryID)' in \(gallerySpec)")
+                throw CommandError("unknown --query-id '\(queryID)' in \(gallerySpec)")
             }
             queryItem = i
             queryImage = try opened.image(at: i)
@@ -197,7 +192,7 @@ struct SearchPlan {
         let image = query
         let encodedQuery = NetworkEncoder.encode(network, indices: [0], preprocessor: loaded.preprocessor, threads: 1,
                                                  load: { _ in image })
-        guard encodedQuery.indices == [0] else { throw InputError("\(queryName): the query could not be encoded") }
+        guard encodedQuery.indices == [0] else { throw CommandError("\(queryName): the query could not be encoded") }
         let queryCode = network.binaryCodes(encodedQuery.values)
 
         // The database: codes, their labels, ids and gallery positions (nil when the gallery lacks the id).
@@ -267,20 +262,13 @@ struct SearchOutcome {
         return "; \(relevant) of \(results.count) relevant"
     }
 
-    func json(plan: SearchPlan) -> String {
-        let object: [String: Any] = [
-            "query": ["name": plan.queryName, "id": plan.queryItem.map { plan.gallery.items[$0].id } ?? NSNull(),
-                      "label": queryLabel ?? NSNull(), "augment": plan.augment.isIdentity ? NSNull() : plan.augment.description] as [String: Any],
-            "model": plan.loaded.path, "gallery": plan.gallerySpec, "bits": plan.loaded.network.bits,
-            "database": databaseCount, "cached": cached, "top": plan.top,
-            "precision": precision(top: plan.top) ?? NSNull(),
-            "results": results.map { r -> [String: Any] in
-                ["rank": r.rank, "id": r.id, "label": r.label, "distance": r.distance, "relevant": r.relevant ?? NSNull()]
-            },
-        ]
-        // Plain JSON values only: serialisation cannot fail.
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+    func json(plan: SearchPlan) -> SearchJSON {
+        let query = SearchJSON.Query(name: plan.queryName, id: plan.queryItem.map { plan.gallery.items[$0].id }, label: queryLabel,
+                                     augment: plan.augment.isIdentity ? nil : plan.augment.description)
+        return SearchJSON(query: query, model: plan.loaded.path, gallery: plan.gallerySpec, bits: plan.loaded.network.bits,
+                          database: databaseCount, cached: cached, top: plan.top, precision: precision(top: plan.top),
+                          results: results.map { .init(rank: $0.rank, id: $0.id, label: $0.label, distance: $0.distance,
+                                                       relevant: $0.relevant) })
     }
 
     func table(plan: SearchPlan) -> String {

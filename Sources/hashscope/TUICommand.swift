@@ -23,6 +23,9 @@ struct TUICommand: ParsableCommand {
             or when no model is given or found.
             """)
 
+    @OptionGroup var threading: ThreadOptions
+    var threads: Int { threading.threads }
+
     @Option(help: ArgumentHelp("A model file (.safetensors); repeatable.", valueName: "file"))
     var model: [String] = []
 
@@ -35,25 +38,21 @@ struct TUICommand: ParsableCommand {
     @Option(name: .customLong("save-dir"), help: ArgumentHelp("Where `w` writes contact sheets and JSON.", valueName: "dir"))
     var saveDirectory: String = "."
 
-    @Option(help: "Threads for encoding the gallery.")
-    var threads: Int = 2
 
     @Flag(name: .customLong("no-cache"), help: "Encode the gallery again instead of using cached codes.")
     var noCache = false
 
     func run() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        threading.configure()
         let assets = EmbeddedAssets.locate()
         let models = model.isEmpty ? (assets?.models ?? []) : model
         guard !models.isEmpty else {
-            Diagnostics.error("no model: pass --model FILE (no assets/models folder was found beside hashscope)")
-            throw ExitCode(2)
+            throw CommandError("no model: pass --model FILE (no assets/models folder was found beside hashscope)")
         }
         var galleries = gallery
         if galleries.isEmpty {
             guard let demo = assets?.demoGallery else {
-                Diagnostics.error("no gallery: pass --gallery KIND:PATH (the demo gallery assets/demo-cifar10 was not found)")
-                throw ExitCode(2)
+                throw CommandError("no gallery: pass --gallery KIND:PATH (the demo gallery assets/demo-cifar10 was not found)")
             }
             galleries = [demo]
         }
@@ -67,8 +66,7 @@ struct TUICommand: ParsableCommand {
             try ExplorerApp.run(choices: choices, cacheFolder: noCache ? nil : CodeCache.defaultFolder,
                                 saveFolder: saveDirectory, threads: threads)
         } catch let error as TerminalError {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
+            throw CommandError(error.localizedDescription)
         }
     }
 }

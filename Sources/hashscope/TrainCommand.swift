@@ -41,17 +41,21 @@ struct TrainCommand: ParsableCommand {
             one line on stderr, nothing written; 130 interrupted, checkpoint saved.
             """)
 
+    @OptionGroup var protocolOptions: ProtocolOptions
+    var dataset: String { protocolOptions.dataset }
+    var protocolName: String { protocolOptions.protocolName }
+    var seed: UInt64 { protocolOptions.seed }
+
+    @OptionGroup var threading: ThreadOptions
+    var threads: Int { threading.threads }
+
     @Option(help: ArgumentHelp("Architecture (\(TrainingRecipe.trainable.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
     var arch: String
 
     @Option(help: "Code length in bits (8...1024).")
     var bits: Int
 
-    @Option(help: ArgumentHelp("The gallery, as KIND:PATH (see `hashscope data info --help`).", valueName: "spec"))
-    var dataset: String
 
-    @Option(name: .customLong("protocol"), help: ArgumentHelp("Evaluation protocol (\(EvaluationProtocol.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
-    var protocolName: String
 
     @Option(help: "Epochs to train.")
     var epochs: Int
@@ -65,11 +69,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Optimizer: \(OptimizerChoice.names) (default: the recipe's).", valueName: "name"))
     var optimizer: String?
 
-    @Option(help: "Seed of the initial weights, the batch order, the augmentation and the protocol's draws.")
-    var seed: UInt64 = 0
 
-    @Option(help: "Threads for the network and for image loading.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: ArgumentHelp("A pretrained backbone to train a head on (\(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
     var backbone: String?
@@ -100,17 +100,10 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        threading.configure()
         MemoryTuning.keepFreedMemoryForReuse()
-        Parallel.configure(workers: threads)
-        var session: TrainingSession
-        do { session = try TrainingSession(request) } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
-        do { try session.run() } catch let error as ExitCode { throw error } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
-        }
+        var session = try TrainingSession(request)
+        try session.run()
     }
 
     /// The arguments as typed, for provenance and the resume hint.

@@ -4,7 +4,7 @@ import Retrieval
 import TestSupport
 import XCTest
 
-/// The evaluation protocols of DESIGN.md: sizes, class balance, disjointness, seeded
+/// The evaluation protocols of docs/ARCHITECTURE.md: sizes, class balance, disjointness, seeded
 /// determinism and refusals, on the shared real data (skipped when absent), the committed
 /// fixtures and Debian's Fashion-MNIST.
 final class EvaluationProtocolTests: XCTestCase {

@@ -1,5 +1,5 @@
 // Image codecs that must live in C: libjpeg and libpng report errors by longjmp, and
-// setjmp cannot be used from Swift (PLATFORM.md, 6). Each decoder is opened on an
+// setjmp cannot be used from Swift (docs/ARCHITECTURE.md, Platform notes 6). Each decoder is opened on an
 // in-memory file, which reads only the header, so the caller can check the declared
 // size before it allocates anything, then reads RGB8 pixels into the caller's buffer.
 #ifndef HASHSCOPE_IMAGE_CODECS_H

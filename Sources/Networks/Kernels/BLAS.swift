@@ -3,7 +3,7 @@ import COpenBLAS
 /// Row-major single-precision matrix multiply through OpenBLAS, always on one BLAS thread.
 ///
 /// Networks parallelises by splitting the batch over Swift threads, each calling one-thread
-/// BLAS on its chunk; on this machine that beats OpenBLAS's own threading (PLATFORM.md), and two
+/// BLAS on its chunk; on this machine that beats OpenBLAS's own threading (docs/ARCHITECTURE.md, Platform notes 11), and two
 /// threaded BLAS calls at once would oversubscribe the cores. So the first call here sets
 /// OpenBLAS to one thread for the process.
 enum BLAS {

@@ -3,7 +3,7 @@ import Basics
 ///
 /// Ordinary and grouped convolutions run as im2col + sgemm; depthwise ones (groups == C > 1)
 /// run a direct kernel. Either way the batch is split over the cores, each worker calling
-/// one-thread BLAS (PLATFORM.md).
+/// one-thread BLAS (docs/ARCHITECTURE.md, Platform notes 11).
 public struct Conv2d: Layer {
     public let inChannels: Int, outChannels: Int
     public let kernelHeight: Int, kernelWidth: Int

@@ -2,7 +2,7 @@
 /// (CIFAR-10, Corel) or multi-hot rows (NUS-WIDE, COCO, DeepHash-pytorch list files).
 ///
 /// Networks cannot import Retrieval, so this is its own small type; `similar` follows the same
-/// definition as Retrieval's `Relevance` (DESIGN.md, Metric definitions): two images are similar
+/// definition as Retrieval's `Relevance` (docs/ARCHITECTURE.md, Definitions): two images are similar
 /// when they share at least one label.
 public enum BatchLabels: Sendable, Equatable {
     /// labels: (N,) class ids, each >= 0.

@@ -1,4 +1,4 @@
-/// DATH's training objective (DESIGN.md, The methods 4): the triplet likelihood over the tanh
+/// DATH's training objective (docs/ARCHITECTURE.md, Definitions: the methods): the triplet likelihood over the tanh
 /// hash-layer outputs h, a classification head over the summed features, and quantization:
 ///     L = J1 + beta * CE + gamma * Q
 /// - J1: `TripletLikelihoodLoss` (margin theta = 5; all valid triplets of the batch, MEAN over them),

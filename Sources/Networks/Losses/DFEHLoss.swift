@@ -1,4 +1,4 @@
-/// DFEH's training objective (deep feature-enhancement hashing; DESIGN.md, The methods 3): the
+/// DFEH's training objective (deep feature-enhancement hashing; docs/ARCHITECTURE.md, Definitions: the methods): the
 /// DSH/DAH pairwise contrastive loss, the quantization regulariser, and a bit-balance term so
 /// that each bit is +1 on half of the data:
 ///     L = C + alpha * Q + beta * B

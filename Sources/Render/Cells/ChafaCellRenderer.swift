@@ -2,7 +2,7 @@ import Basics
 import CChafa
 
 /// Turns an image into a `CellGrid` through a libchafa canvas (chafa 1.12: read back per cell
-/// with chafa_canvas_get_char_at and get_colors_at / get_raw_colors_at; PLATFORM.md, 7).
+/// with chafa_canvas_get_char_at and get_colors_at / get_raw_colors_at; docs/ARCHITECTURE.md, Platform notes 7).
 ///
 /// The symbols never include anything chafa tags wide or ambiguous (see `CellSymbols`).
 public struct ChafaCellRenderer: Sendable {

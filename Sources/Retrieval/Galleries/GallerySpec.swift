@@ -1,6 +1,6 @@
 import Foundation
 
-/// A gallery named on the command line as `kind:path` (DESIGN.md, Formats).
+/// A gallery named on the command line as `kind:path` (the kinds: `hashscope data info --help`).
 public struct GallerySpec: Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable, CaseIterable {
         case folder, corel, cifar10, fashionMNIST = "fashion-mnist", list

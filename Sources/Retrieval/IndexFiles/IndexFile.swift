@@ -2,7 +2,7 @@ import CZlib
 import Foundation
 import Basics
 
-/// hashscope's index file (DESIGN.md, Formats). Little-endian throughout:
+/// hashscope's index file (its layout below; `hashscope index --help` for users). Little-endian throughout:
 ///
 ///     0    magic "HSCOPEIX", UInt32 version (1), UInt32 bits, UInt64 count
 ///     24   five sections, each UInt64 offset + UInt64 length:

@@ -31,7 +31,7 @@ public struct CosineSearchResults: Sendable, Equatable {
 
 /// The k most similar candidates offered so far: a binary heap with the worst kept at the
 /// root, so a candidate costs one comparison unless it enters. Order: similarity descending,
-/// then database index ascending (DESIGN.md's stable tie rule).
+/// then database index ascending (docs/ARCHITECTURE.md's stable tie rule).
 struct CosineTopK {
     let k: Int
     private var similarities: [Float]

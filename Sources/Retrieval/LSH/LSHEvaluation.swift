@@ -1,6 +1,6 @@
 import Foundation
 
-/// The CNN+CBAM+LSH paper's search, scored as a whole (DESIGN.md, The methods, 5): the
+/// The CNN+CBAM+LSH paper's search, scored as a whole (docs/ARCHITECTURE.md, Definitions: the methods): the
 /// database features go into an `LSHIndex` (L tables of K random hyperplanes), each query
 /// probes `probes` buckets per table and its candidates (the union over the tables) are
 /// re-ranked by exact cosine. The ranking scored is the candidates by descending cosine, ties

@@ -1,5 +1,5 @@
 /// The whole database ranked for one query by Hamming distance, nearest first, ties broken by
-/// database index (DESIGN.md: stable, never by chance). Distances are 0...bits, so a counting
+/// database index (docs/ARCHITECTURE.md, Definitions: stable, never by chance). Distances are 0...bits, so a counting
 /// sort does it in two linear passes: a histogram of distances gives where each distance's run
 /// starts, then a pass in index order drops every item at the next slot of its run, which
 /// keeps equal distances in index order. numpy's `np.argsort(d, kind='stable')` gives the same
@@ -36,7 +36,7 @@ public struct HammingRanking: Sendable, Equatable {
     /// `out[i]` = Hamming distance from `query` (wordsPerCode words) to database code i.
     ///
     /// POPCNT: the Retrieval target is built with -Xcc -mpopcnt (Package.swift), so
-    /// `nonzeroBitCount` here is one popcnt instruction per word (PLATFORM.md, 10).
+    /// `nonzeroBitCount` here is one popcnt instruction per word (docs/ARCHITECTURE.md, Platform notes 10).
     static func fillDistances(query: UnsafePointer<UInt64>, database: BinaryCodes, into out: UnsafeMutablePointer<UInt16>) {
         let words = database.buffer.words, n = database.count
         switch database.wordsPerCode {

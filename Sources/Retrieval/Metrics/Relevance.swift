@@ -61,7 +61,7 @@ public struct RelevanceError: Error, Sendable, Equatable {
     public let message: String
 }
 
-/// "Relevant" as the field defines it (DESIGN.md, Metric definitions): a database item is
+/// "Relevant" as the field defines it (docs/ARCHITECTURE.md, Definitions): a database item is
 /// relevant to a query when they share at least one label. For class ids: the same id. For
 /// multi-hot rows: a dot product > 0, as DeepHash-pytorch's `np.dot(queryL, retrievalL.T) > 0`,
 /// which for 0/1 rows is "some label set in both" (a bitwise AND here).

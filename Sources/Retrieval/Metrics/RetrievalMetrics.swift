@@ -1,5 +1,5 @@
-/// Retrieval metrics of a query set against a database, as the field computes them (DESIGN.md,
-/// Metric definitions). Every per-query value is averaged over ALL queries, and every query
+/// Retrieval metrics of a query set against a database, as the field computes them (docs/ARCHITECTURE.md,
+/// Definitions). Every per-query value is averaged over ALL queries, and every query
 /// ranks the whole database by Hamming distance with ties broken by database index
 /// (`HammingRanking`). "Relevant" is `Relevance` (shares at least one label).
 ///

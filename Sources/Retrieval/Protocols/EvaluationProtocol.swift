@@ -1,6 +1,6 @@
 import Basics
 
-/// The field's evaluation protocols (DESIGN.md, Metric definitions): how a gallery divides
+/// The field's evaluation protocols (docs/ARCHITECTURE.md, Definitions): how a gallery divides
 /// into the items a model trains on, the queries, and the database the queries search.
 ///
 /// - `cifar10-full`: every test-split item is a query; every train-split item is both the

@@ -3,7 +3,7 @@
 /// POPCNT: the Retrieval target is compiled with -Xcc -mpopcnt (Package.swift), and the
 /// disassembly of these loops (objdump -d on the release build, 2026-11-23) shows one
 /// `popcnt` per code word and no bit-twiddling fallback. Without the flag a scan is ~3.7x
-/// slower (PLATFORM.md, 10).
+/// slower (docs/ARCHITECTURE.md, Platform notes 10).
 import CCPUFeatures
 import HammingKernelsAVX512
 

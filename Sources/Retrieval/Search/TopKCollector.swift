@@ -2,9 +2,9 @@
 /// within the current distance threshold is appended as one packed key (distance << 40 |
 /// index), and when the buffer fills, a histogram of the kept distances gives the smallest
 /// threshold that still holds k of them and the buffer is compacted. Once the threshold
-/// settles, almost every code fails the one comparison in the hot loop (PLATFORM.md: this
+/// settles, almost every code fails the one comparison in the hot loop (docs/ARCHITECTURE.md, Platform notes: this
 /// beat a heap and a two-pass count). Keys sort by (distance, index): ties go to the lower
-/// database index, as DESIGN.md's metric definitions require.
+/// database index, as docs/ARCHITECTURE.md's definitions require.
 struct TopKCollector {
     static let indexBits: UInt64 = 40
     static let indexMask: UInt64 = (1 << 40) - 1

@@ -57,7 +57,6 @@ public struct TrainingPlan {
         guard request.epochs > 0 else { throw ServiceError("--epochs must be at least 1 (got \(request.epochs))") }
         if let batch = request.batch, batch < 2 { throw ServiceError("--batch must be at least 2 (got \(batch)): the losses compare images") }
         if let lr = request.learningRate, !(lr > 0 && lr.isFinite) { throw ServiceError("--lr must be a positive number (got \(lr))") }
-        guard request.threads >= 1 else { throw ServiceError("--threads must be at least 1 (got \(request.threads))") }
         var optimizer: OptimizerChoice?
         if let name = request.optimizer {
             guard let choice = OptimizerChoice(rawValue: name) else {

@@ -4,7 +4,7 @@ import Networks
 import Retrieval
 import Services
 
-/// `eval --search lsh`: the CNN+CBAM+LSH pipeline end to end (DESIGN.md, The methods, 5).
+/// `eval --search lsh`: the CNN+CBAM+LSH pipeline end to end (docs/ARCHITECTURE.md, Definitions: the methods).
 /// The model encodes the protocol's queries and database to its real-valued outputs (the
 /// relaxed codes before binarisation: tanh or fc features; a sigmoid layer's outputs less 0.5,
 /// so their signs are the binary code), the database goes into Retrieval's cosine LSH index,
@@ -43,7 +43,7 @@ extension EvalCommand {
     func runLSHSearch() throws {
         let (loaded, data) = try openInputs {
             if let problem = Self.lshOptionProblem(search: search, tables: tables, tableBits: tableBits, probes: probes) {
-                throw InputError(problem)
+                throw CommandError(problem)
             }
         }
 
@@ -69,27 +69,21 @@ extension EvalCommand {
         let evaluation: LSHEvaluation
         do {
             guard let queries, let database else {
-                throw InputError("\(data.spec): no readable \(queries == nil ? "query" : "database") images under \(data.split.name)")
+                throw CommandError("\(data.spec): no readable \(queries == nil ? "query" : "database") images under \(data.split.name)")
             }
             let relevance = try Relevance(query: data.labelSet(queryIndices), database: data.labelSet(databaseIndices))
             evaluation = try LSHEvaluation.run(queries: queries, database: database, relevance: relevance,
                                                tables: tables, bitsPerTable: tableBits, probes: probes, seed: 0,
                                                topK: data.split.topK, cutoffs: data.split.cutoffs, threads: threads)
         } catch let error as RelevanceError {
-            Diagnostics.error("\(data.spec): \(error.message)")
-            throw ExitCode(2)
-        } catch {
-            Diagnostics.error(error.localizedDescription)
-            throw ExitCode(2)
+            throw CommandError("\(data.spec): \(error.message)")
         }
         for item in skipped { Diagnostics.error("skipped \(item)") }
 
         let imagesPerSecond = encodeSeconds > 0 ? Double(encodedImages) / encodeSeconds : 0
         if json {
-            print(Self.lshJSON(evaluation, bits: network.bits, extra: [
-                "protocol": data.split.name, "model": model, "dataset": dataset,
-                "encode_images_per_second": (imagesPerSecond * 10).rounded() / 10, "cached": false,
-            ]))
+            print(Self.lshJSON(evaluation, bits: network.bits, protocolName: data.split.name, model: model, dataset: dataset,
+                               imagesPerSecond: imagesPerSecond).jsonText)
         } else {
             print(["model        \(model)", "protocol     \(data.split.name) on \(dataset)",
                    "encode       \(Int(imagesPerSecond.rounded())) images/s",
@@ -128,36 +122,22 @@ extension EvalCommand {
         return lines.joined(separator: "\n")
     }
 
-    /// The keys of `eval`'s JSON that mean the same here ("map", "topk", "queries", "database",
-    /// "bits", "multi_label", "p_at", "r_at"), none of the Hamming-radius ones, and the LSH's own.
-    static func lshJSON(_ evaluation: LSHEvaluation, bits: Int, extra: [String: Any]) -> String {
+    /// The keys of `eval`'s JSON that mean the same here, none of the Hamming-radius ones, and
+    /// the LSH's own.
+    static func lshJSON(_ evaluation: LSHEvaluation, bits: Int, protocolName: String, model: String, dataset: String,
+                        imagesPerSecond: Double) -> LSHEvalJSON {
         let metrics = evaluation.metrics
         func byK(_ values: [Double]) -> [String: Double] {
             Dictionary(uniqueKeysWithValues: zip(metrics.cutoffs.map(String.init), values))
         }
-        var object: [String: Any] = [
-            "search": "lsh",
-            "map": metrics.meanAveragePrecision,
-            "topk": metrics.topK,
-            "queries": metrics.queries,
-            "database": metrics.databaseCount,
-            "bits": bits,
-            "multi_label": metrics.isMultiLabel,
-            "p_at": byK(metrics.precisionAt),
-            "r_at": byK(metrics.recallAt),
-            "tables": evaluation.tables,
-            "table_bits": evaluation.bitsPerTable,
-            "probes": evaluation.probes,
-            "candidates_per_query": metrics.meanHeadLength,
-            "candidate_precision": metrics.headPrecision,
-            "candidate_recall": metrics.headRecall,
-            "query_ms": evaluation.meanQueryMilliseconds,
-            "build_seconds": evaluation.buildSeconds,
-        ]
-        object.merge(extra) { _, added in added }
-        // Only numbers, strings and containers of them: serialization cannot fail.
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        return LSHEvalJSON(search: "lsh", map: metrics.meanAveragePrecision, topk: metrics.topK, queries: metrics.queries,
+                           database: metrics.databaseCount, bits: bits, multi_label: metrics.isMultiLabel,
+                           p_at: byK(metrics.precisionAt), r_at: byK(metrics.recallAt), tables: evaluation.tables,
+                           table_bits: evaluation.bitsPerTable, probes: evaluation.probes,
+                           candidates_per_query: metrics.meanHeadLength, candidate_precision: metrics.headPrecision,
+                           candidate_recall: metrics.headRecall, query_ms: evaluation.meanQueryMilliseconds,
+                           build_seconds: evaluation.buildSeconds, protocol: protocolName, model: model, dataset: dataset,
+                           encode_images_per_second: (imagesPerSecond * 10).rounded() / 10, cached: false)
     }
 }
 

@@ -1,0 +1,31 @@
+/// `search --json`: the query, where the database came from, and the ranked list.
+struct SearchJSON: JSONReport {
+    struct Query: Codable {
+        let name: String
+        /// The gallery id with --query-id; nil for a file.
+        @NullWhenAbsent var id: String?
+        /// nil when the query has no label (a file).
+        @NullWhenAbsent var label: String?
+        /// The bend, as --augment spells it; nil for none.
+        @NullWhenAbsent var augment: String?
+    }
+
+    struct Result: Codable {
+        let rank: Int
+        let id: String
+        let label: String
+        let distance: Int
+        @NullWhenAbsent var relevant: Bool?
+    }
+
+    let query: Query
+    let model: String
+    let gallery: String
+    let bits: Int
+    let database: Int
+    let cached: Bool
+    let top: Int
+    /// relevant / top; nil without a query label.
+    @NullWhenAbsent var precision: Double?
+    let results: [Result]
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Basics
+import Foundation
+import Retrieval
+
+/// `--threads`, shared by every command that encodes, scores or trains. The count is handed to
+/// the parallel loop once, by `configure()` at the start of `run()`, never through the environment.
+struct ThreadOptions: ParsableArguments {
+    @Option(help: "Worker threads for encoding, scoring and training (default: one per core).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+    }
+
+    /// Sets the worker count for everything this command runs.
+    func configure() { Parallel.configure(workers: threads) }
+}
+
+/// `--dataset`, `--protocol` and `--seed`: a gallery divided by an evaluation protocol, shared
+/// by `train`, `eval` and `robustness`.
+struct ProtocolOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The gallery, as KIND:PATH (see `hashscope data info --help`).", valueName: "spec"))
+    var dataset: String
+
+    @Option(name: .customLong("protocol"), help: ArgumentHelp("Evaluation protocol (\(EvaluationProtocol.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
+    var protocolName: String
+
+    @Option(help: "Seed of the protocol's random draws (cifar10-1000, corel1k); for train also of the initial weights, the batch order and the augmentation; for robustness of the query subset.")
+    var seed: UInt64 = 0
+
+    func validate() throws {
+        do { _ = try EvaluationProtocol(parsing: protocolName) } catch { throw ValidationError(error.localizedDescription) }
+        do { _ = try GallerySpec(parsing: dataset) } catch { throw ValidationError(error.localizedDescription) }
+    }
+}
