@@ -117,3 +117,66 @@ void hs_png_close(hs_png_decoder *decoder) {
     png_destroy_read_struct(&decoder->png, &decoder->info, NULL);
     free(decoder);
 }
+
+// Encoding: the rows go to a growing memory buffer; errors (only out of memory, in practice)
+// come back by longjmp like the decoder's.
+typedef struct {
+    uint8_t *data;
+    size_t length;
+    size_t capacity;
+    int failed;
+    char message[200];
+} hs_png_sink;
+
+static void hs_png_sink_error(png_structp png, png_const_charp message) {
+    hs_png_sink *sink = png_get_error_ptr(png);
+    snprintf(sink->message, sizeof sink->message, "%s", message);
+    png_longjmp(png, 1);
+}
+
+static void hs_png_write(png_structp png, png_bytep bytes, size_t count) {
+    hs_png_sink *sink = png_get_io_ptr(png);
+    if (sink->length + count > sink->capacity) {
+        size_t capacity = sink->capacity ? sink->capacity : 65536;
+        while (capacity < sink->length + count) capacity *= 2;
+        uint8_t *grown = realloc(sink->data, capacity);
+        if (!grown) { sink->failed = 1; png_error(png, "out of memory"); }
+        sink->data = grown;
+        sink->capacity = capacity;
+    }
+    memcpy(sink->data + sink->length, bytes, count);
+    sink->length += count;
+}
+
+static void hs_png_flush(png_structp png) { (void)png; }
+
+int hs_png_encode_rgb(const uint8_t *rgb, uint32_t width, uint32_t height,
+                      uint8_t **out, size_t *out_length, hs_codec_status *status) {
+    hs_png_sink sink;
+    memset(&sink, 0, sizeof sink);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &sink, hs_png_sink_error, hs_png_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!png || !info) {
+        png_destroy_write_struct(&png, &info);
+        hs_png_set_status(status, HS_CODEC_NO_MEMORY, "out of memory");
+        return HS_CODEC_NO_MEMORY;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        free(sink.data);
+        hs_png_set_status(status, sink.failed ? HS_CODEC_NO_MEMORY : HS_CODEC_CORRUPT, sink.message);
+        return sink.failed ? HS_CODEC_NO_MEMORY : HS_CODEC_CORRUPT;
+    }
+    png_set_write_fn(png, &sink, hs_png_write, hs_png_flush);
+    png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    const size_t stride = (size_t)width * 3;
+    for (uint32_t y = 0; y < height; y++) png_write_row(png, (png_const_bytep)(rgb + (size_t)y * stride));
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    *out = sink.data;
+    *out_length = sink.length;
+    hs_png_set_status(status, HS_CODEC_OK, "");
+    return HS_CODEC_OK;
+}

@@ -19,8 +19,14 @@ struct TUICommand: ParsableCommand {
             codes are cached like `search`'s, so a gallery opens at once the second time.
             `w` saves sheets into --save-dir.
 
-            Exit status: 0 after q; 2 without a usable terminal (no tty, TERM unset or dumb),
-            or when no model is given or found.
+            --screenshot FILE.png draws the first screen (the first model and gallery, its
+            first search) into a PNG instead, without a terminal: --screen-size COLSxROWS
+            cells (default: the terminal's size, else $COLUMNS x $LINES, else 100x30), 12 x 24
+            pixels a cell, truecolour.
+
+            Exit status: 0 after q (or the screenshot written); 2 without a usable terminal
+            (no tty, TERM unset or dumb), when no model is given or found, or when the
+            screenshot cannot be written.
             """)
 
     @OptionGroup var threading: ThreadOptions
@@ -38,9 +44,45 @@ struct TUICommand: ParsableCommand {
     @Option(name: .customLong("save-dir"), help: ArgumentHelp("Where `w` writes contact sheets and JSON.", valueName: "dir"))
     var saveDirectory: String = "."
 
+    @Option(help: ArgumentHelp("Draw the first screen into this PNG file instead of opening the terminal.", valueName: "file.png"))
+    var screenshot: String?
+
+    @Option(name: .customLong("screen-size"), help: ArgumentHelp("With --screenshot: the screen in cells (default: the terminal's, else $COLUMNS x $LINES, else 100x30).", valueName: "COLSxROWS"))
+    var screenSize: String?
 
     @Flag(name: .customLong("no-cache"), help: "Encode the gallery again instead of using cached codes.")
     var noCache = false
+
+    func validate() throws {
+        if screenSize != nil && screenshot == nil { throw ValidationError("--screen-size needs --screenshot") }
+        if let screenSize, Self.cells(screenSize) == nil {
+            throw ValidationError("--screen-size must be COLSxROWS with 20...500 columns and 10...200 rows (got \(screenSize))")
+        }
+        if let screenshot { do { try OutputFile.check(screenshot) } catch { throw ValidationError(error.message) } }
+    }
+
+    /// "120x40" -> (120, 40) within the sizes a screenshot may have.
+    static func cells(_ text: String) -> (columns: Int, rows: Int)? {
+        let parts = text.lowercased().split(separator: "x")
+        guard parts.count == 2, let columns = Int(parts[0]), let rows = Int(parts[1]),
+              (20...500).contains(columns), (10...200).contains(rows) else { return nil }
+        return (columns, rows)
+    }
+
+    /// The screenshot's size: --screen-size, the terminal on stdout, $COLUMNS x $LINES, 100x30.
+    private var screenshotCells: (columns: Int, rows: Int) {
+        if let screenSize, let cells = Self.cells(screenSize) { return cells }
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0, size.ws_row > 0 {
+            return (Int(size.ws_col), Int(size.ws_row))
+        }
+        let environment = ProcessInfo.processInfo.environment
+        if let columns = environment["COLUMNS"].flatMap(Int.init), let rows = environment["LINES"].flatMap(Int.init),
+           let cells = Self.cells("\(columns)x\(rows)") {
+            return cells
+        }
+        return (100, 30)
+    }
 
     func run() throws {
         threading.configure()
@@ -61,6 +103,14 @@ struct TUICommand: ParsableCommand {
         }
         let choices = galleries.flatMap { g in
             models.map { WorkspaceChoice(modelPath: $0, gallerySpec: g, indexPath: index ?? assets?.demoIndex(model: $0, gallery: g)) }
+        }
+        if let screenshot {
+            let cells = screenshotCells
+            let image = Screenshot.firstScreen(choices: choices, columns: cells.columns, rows: cells.rows,
+                                               cacheFolder: noCache ? nil : CodeCache.defaultFolder, threads: threads)
+            try Screenshot.write(image, to: screenshot)
+            print("wrote \(screenshot): \(cells.columns) x \(cells.rows) cells, \(image.width) x \(image.height) pixels")
+            return
         }
         do {
             try ExplorerApp.run(choices: choices, cacheFolder: noCache ? nil : CodeCache.defaultFolder,

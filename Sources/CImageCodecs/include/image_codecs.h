@@ -41,6 +41,10 @@ hs_png_decoder *hs_png_open(const uint8_t *data, size_t length,
 int hs_png_read_rgb(hs_png_decoder *decoder, uint8_t *dst, hs_codec_status *status);
 void hs_png_close(hs_png_decoder *decoder);
 
+// Encodes RGB8 pixels as an 8-bit RGB PNG; *out is malloc'ed, release it with hs_codec_free.
+int hs_png_encode_rgb(const uint8_t *rgb, uint32_t width, uint32_t height,
+                      uint8_t **out, size_t *out_length, hs_codec_status *status);
+
 void hs_codec_free(void *pointer);
 
 #endif
