@@ -58,13 +58,8 @@ struct EvalCommand: ParsableCommand {
             model file, a gallery that cannot be opened or does not fit the protocol).
             """)
 
-    @OptionGroup var protocolOptions: ProtocolOptions
-    var dataset: String { protocolOptions.dataset }
-    var protocolName: String { protocolOptions.protocolName }
-    var seed: UInt64 { protocolOptions.seed }
-
+    @OptionGroup var split: ProtocolOptions
     @OptionGroup var threading: ThreadOptions
-    var threads: Int { threading.threads }
 
     @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
     var model: String
@@ -101,16 +96,16 @@ struct EvalCommand: ParsableCommand {
         do {
             let cache = noCache ? nil : CodeCache(folder: CodeCache.defaultFolder)
             if !noCache, let inputs = try FeatureCache(folder: FeatureCache.defaultFolder)
-                .headInputs(model: loaded, gallery: data.gallery, threads: threads,
+                .headInputs(model: loaded, gallery: data.gallery, threads: threading.threads,
                             note: { Diagnostics.error($0) }, progress: progress) {
                 fromFeatures = true
-                evaluation = try CodeEvaluation.run(network: inputs.head, data: data, cache: cache, threads: threads,
+                evaluation = try CodeEvaluation.run(network: inputs.head, data: data, cache: cache, threads: threading.threads,
                                                     note: { Diagnostics.error($0) }, progress: progress) {
                     NetworkEncoder.encode(inputs.head, features: inputs.features, indices: $0, progress: $1)
                 }
             } else {
                 evaluation = try CodeEvaluation.run(network: loaded.network, preprocessor: loaded.preprocessor, data: data,
-                                                    cache: cache, threads: threads, note: { Diagnostics.error($0) }, progress: progress)
+                                                    cache: cache, threads: threading.threads, note: { Diagnostics.error($0) }, progress: progress)
             }
         } catch {
             if progress != nil { Diagnostics.endProgressLine() }
@@ -120,14 +115,14 @@ struct EvalCommand: ParsableCommand {
         for item in evaluation.skipped { Diagnostics.error("skipped \(item)") }
         let metrics = evaluation.metrics
         if json {
-            let run = EvalJSON.Run(protocol: data.split.name, model: model, dataset: dataset,
+            let run = EvalJSON.Run(protocol: data.split.name, model: model, dataset: split.dataset,
                                    encode_images_per_second: evaluation.imagesPerSecond.map { ($0 * 10).rounded() / 10 },
                                    cached: evaluation.cached, encoded_from: fromFeatures ? "cached backbone features" : "images")
             print(EvalJSON(metrics: MetricsJSON(metrics), run: run).jsonText)
         } else {
             let speed = evaluation.imagesPerSecond.map { "\(Int($0.rounded())) images/s" + (fromFeatures ? " (from cached backbone features)" : "") }
                 ?? "cached codes"
-            print(["model        \(model)", "protocol     \(data.split.name) on \(dataset)", "encode       \(speed)",
+            print(["model        \(model)", "protocol     \(data.split.name) on \(split.dataset)", "encode       \(speed)",
                    MetricsReport.table(metrics)].joined(separator: "\n"))
         }
         fflush(nil)  // all C streams: stdout is block-buffered through a pipe (and a global Swift 6 will not touch)
@@ -139,6 +134,6 @@ struct EvalCommand: ParsableCommand {
     func openInputs(check: () throws -> Void = {}) throws -> (LoadedModel, ProtocolData) {
         MemoryTuning.keepFreedMemoryForReuse()
         try check()
-        return (try LoadedModel(path: model), try ProtocolData(spec: dataset, protocolName: protocolName, seed: seed))
+        return (try LoadedModel(path: model), try split.open())
     }
 }

@@ -20,7 +20,6 @@ struct IndexBuildCommand: ParsableCommand {
             """)
 
     @OptionGroup var threading: ThreadOptions
-    var threads: Int { threading.threads }
 
     @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
     var model: String
@@ -50,7 +49,7 @@ struct IndexBuildCommand: ParsableCommand {
         let encoded: (codes: BinaryCodes, indices: [Int], cached: Bool)
         do {
             encoded = try GalleryCodes.load(model: loaded,
-                                            gallery: opened, cacheFolder: nil, threads: threads,
+                                            gallery: opened, cacheFolder: nil, threads: threading.threads,
                                             note: { Diagnostics.error($0) }, progress: progress)
         } catch {
             if progress != nil { Diagnostics.endProgressLine() }

@@ -46,7 +46,6 @@ struct MetricsCommand: ParsableCommand {
             """)
 
     @OptionGroup var threading: ThreadOptions
-    var threads: Int { threading.threads }
 
     @Option(name: .customLong("query-codes"), help: ArgumentHelp("Query codes (.npy).", valueName: "file"))
     var queryCodes: String
@@ -105,7 +104,7 @@ struct MetricsCommand: ParsableCommand {
             throw MetricsInputError("\(error.side == .query ? queryLabels : dbLabels): \(error.message)")
         }
         return RetrievalEvaluator.evaluate(queries: queries, database: database, relevance: relevance, topK: topk,
-                                           cutoffs: RetrievalMetrics.standardCutoffs + extraCutoffs, threads: threads)
+                                           cutoffs: RetrievalMetrics.standardCutoffs + extraCutoffs, threads: threading.threads)
     }
 }
 

@@ -31,13 +31,8 @@ struct RobustnessCommand: ParsableCommand {
             missing or corrupt model, a gallery that cannot be opened).
             """)
 
-    @OptionGroup var protocolOptions: ProtocolOptions
-    var dataset: String { protocolOptions.dataset }
-    var protocolName: String { protocolOptions.protocolName }
-    var seed: UInt64 { protocolOptions.seed }
-
+    @OptionGroup var split: ProtocolOptions
     @OptionGroup var threading: ThreadOptions
-    var threads: Int { threading.threads }
 
     @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
     var model: String
@@ -82,7 +77,7 @@ struct RobustnessCommand: ParsableCommand {
         if let sheet { try OutputFile.check(sheet) }
         sweep = try AugmentationSweep(parsing: transform)
         loaded = try LoadedModel(path: model)
-        data = try ProtocolData(spec: dataset, protocolName: protocolName, seed: seed)
+        data = try split.open()
         let network = loaded.network, preprocessor = loaded.preprocessor
         var skipped: [SkippedImage] = []
 
@@ -93,7 +88,7 @@ struct RobustnessCommand: ParsableCommand {
 
         var queryIndices = data.split.query
         if let queries, queries < queryIndices.count {
-            var generator = SeededGenerator(seed: seed ^ 0x5EED_0F_0E_BE57)
+            var generator = SeededGenerator(seed: split.seed ^ 0x5EED_0F_0E_BE57)
             generator.shuffle(&queryIndices)
             queryIndices = Array(queryIndices.prefix(queries)).sorted()
         }
@@ -111,7 +106,7 @@ struct RobustnessCommand: ParsableCommand {
             let progress = Diagnostics.progressLine(label: "\(sweep.operation.rawValue) \(AugmentationNumber.format(strength))")
             let source = data.imageSource
             let load: ImageBatchLoader.ImageSource = { try spec.apply(to: source($0)) }
-            let result = NetworkEncoder.encode(network, indices: queryIndices, preprocessor: preprocessor, threads: threads,
+            let result = NetworkEncoder.encode(network, indices: queryIndices, preprocessor: preprocessor, threads: threading.threads,
                                                load: load) { done, total in progress?(done, total) }
             if progress != nil { Diagnostics.endProgressLine() }
             if strength == sweep.strengths.first { skipped += result.skipped }
@@ -122,7 +117,7 @@ struct RobustnessCommand: ParsableCommand {
             let metrics: RetrievalMetrics
             let relevance = try Relevance(query: data.labelSet(result.indices), database: data.labelSet(databaseIndices))
             metrics = RetrievalEvaluator.evaluate(queries: codes, database: database, relevance: relevance,
-                                                  topK: data.split.topK, cutoffs: cutoffs10, threads: threads)
+                                                  topK: data.split.topK, cutoffs: cutoffs10, threads: threading.threads)
             points.append(Point(strength: strength, map: metrics.meanAveragePrecision, pAt10: metrics.precisionAt[at10]))
             if let sheetItem {
                 figureRows.append(try figureRow(item: sheetItem, spec: spec, label: "\(sweep.operation.rawValue) \(AugmentationNumber.format(strength))",
@@ -144,7 +139,7 @@ struct RobustnessCommand: ParsableCommand {
             print("strength,map,p_at_10")
             for p in points { print("\(AugmentationNumber.format(p.strength)),\(p.map),\(p.pAt10)") }
         } else {
-            var lines = ["model        \(model)", "protocol     \(data.split.name) on \(dataset), \(queryIndices.count) queries",
+            var lines = ["model        \(model)", "protocol     \(data.split.name) on \(split.dataset), \(queryIndices.count) queries",
                          "transform    \(sweep.description)", "",
                          "strength    mAP      P@10"]
             for p in points {
@@ -166,7 +161,7 @@ struct RobustnessCommand: ParsableCommand {
     private func figureQuery(data: ProtocolData, queries: [Int]) throws -> Int {
         guard let sheetQuery else { return queries[0] }
         guard let i = data.gallery.items.firstIndex(where: { $0.id == sheetQuery }) else {
-            throw CommandError("--sheet-query \(sheetQuery): no such item in \(dataset)")
+            throw CommandError("--sheet-query \(sheetQuery): no such item in \(split.dataset)")
         }
         return i
     }
@@ -201,7 +196,7 @@ struct RobustnessCommand: ParsableCommand {
                                              note: { Diagnostics.error($0) }) { expected in
             let progress = Diagnostics.progressLine(label: "encoding database")
             defer { if progress != nil { Diagnostics.endProgressLine() } }
-            return NetworkEncoder.encode(network, indices: expected, preprocessor: preprocessor, threads: threads,
+            return NetworkEncoder.encode(network, indices: expected, preprocessor: preprocessor, threads: threading.threads,
                                          load: data.imageSource) { done, total in progress?(done, total) }
         }
         skipped += found.encoded?.skipped ?? []

@@ -33,7 +33,6 @@ struct SearchCommand: ParsableCommand {
             """)
 
     @OptionGroup var threading: ThreadOptions
-    var threads: Int { threading.threads }
 
     @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
     var model: String
@@ -82,7 +81,7 @@ struct SearchCommand: ParsableCommand {
         plan = try prepare()
         let progress = Diagnostics.progressLine(label: "encoding")
         let outcome: SearchOutcome
-        do { outcome = try plan.run(threads: threads, cache: noCache ? nil : CodeCache.defaultFolder,
+        do { outcome = try plan.run(threads: threading.threads, cache: noCache ? nil : CodeCache.defaultFolder,
                                     note: { Diagnostics.error($0) }, progress: progress) } catch {
             if progress != nil { Diagnostics.endProgressLine() }
             throw CommandError(error.localizedDescription)
@@ -183,9 +182,7 @@ struct SearchPlan {
         return labels.isEmpty ? nil : labels
     }
 
-    func labelText(_ labels: [Int], classNames: [String]) -> String {
-        labels.map { $0 >= 0 && $0 < classNames.count ? classNames[$0] : String($0) }.joined(separator: ",")
-    }
+    func labelText(_ labels: [Int], classNames: [String]) -> String { GalleryLabels.text(labels, classNames: classNames) }
 
     func run(threads: Int, cache: String?, note: (String) -> Void, progress: ((Int, Int) -> Void)?) throws -> SearchOutcome {
         let network = loaded.network

@@ -30,7 +30,6 @@ struct TUICommand: ParsableCommand {
             """)
 
     @OptionGroup var threading: ThreadOptions
-    var threads: Int { threading.threads }
 
     @Option(help: ArgumentHelp("A model file (.safetensors); repeatable.", valueName: "file"))
     var model: [String] = []
@@ -107,14 +106,14 @@ struct TUICommand: ParsableCommand {
         if let screenshot {
             let cells = screenshotCells
             let image = Screenshot.firstScreen(choices: choices, columns: cells.columns, rows: cells.rows,
-                                               cacheFolder: noCache ? nil : CodeCache.defaultFolder, threads: threads)
+                                               cacheFolder: noCache ? nil : CodeCache.defaultFolder, threads: threading.threads)
             try Screenshot.write(image, to: screenshot)
             print("wrote \(screenshot): \(cells.columns) x \(cells.rows) cells, \(image.width) x \(image.height) pixels")
             return
         }
         do {
             try ExplorerApp.run(choices: choices, cacheFolder: noCache ? nil : CodeCache.defaultFolder,
-                                saveFolder: saveDirectory, threads: threads)
+                                saveFolder: saveDirectory, threads: threading.threads)
         } catch let error as TerminalError {
             throw CommandError(error.localizedDescription)
         }

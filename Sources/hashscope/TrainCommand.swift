@@ -41,13 +41,8 @@ struct TrainCommand: ParsableCommand {
             one line on stderr, nothing written; 130 interrupted, checkpoint saved.
             """)
 
-    @OptionGroup var protocolOptions: ProtocolOptions
-    var dataset: String { protocolOptions.dataset }
-    var protocolName: String { protocolOptions.protocolName }
-    var seed: UInt64 { protocolOptions.seed }
-
+    @OptionGroup var split: ProtocolOptions
     @OptionGroup var threading: ThreadOptions
-    var threads: Int { threading.threads }
 
     @Option(help: ArgumentHelp("Architecture (\(TrainingRecipe.trainable.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
     var arch: String
@@ -93,8 +88,8 @@ struct TrainCommand: ParsableCommand {
     var resume = false
 
     var request: TrainingRequest {
-        TrainingRequest(arch: arch, bits: bits, dataset: dataset, protocolName: protocolName, epochs: epochs, batch: batch,
-                        learningRate: lr, optimizer: optimizer, seed: seed, threads: threads, backbone: backbone, size: size,
+        TrainingRequest(arch: arch, bits: bits, dataset: split.dataset, protocolName: split.protocolName, epochs: epochs, batch: batch,
+                        learningRate: lr, optimizer: optimizer, seed: split.seed, threads: threading.threads, backbone: backbone, size: size,
                         augmentCopies: augmentCopies, backboneWeights: backboneWeights, initFrom: initFrom, out: out,
                         resume: resume, commandLine: commandLine)
     }

@@ -72,13 +72,19 @@ extension Gallery {
     }
 
     /// Labels as people read them: "cat", "cat+dog" for several, "-" for none.
-    public func labelText(_ labels: [Int]) -> String {
-        labels.isEmpty ? "-" : labels.map { $0 < classNames.count ? classNames[$0] : String($0) }.joined(separator: "+")
-    }
+    public func labelText(_ labels: [Int]) -> String { GalleryLabels.text(labels, classNames: classNames) }
 
     public func splitCounts() -> [Split: Int] {
         var counts: [Split: Int] = [:]
         for item in items { counts[item.split, default: 0] += 1 }
         return counts
+    }
+}
+
+/// The one way labels are written, for galleries and for index files that carry their own class
+/// names: "cat", "cat+dog" for several, "-" for none, a number for an unnamed class.
+public enum GalleryLabels {
+    public static func text(_ labels: [Int], classNames: [String]) -> String {
+        labels.isEmpty ? "-" : labels.map { $0 >= 0 && $0 < classNames.count ? classNames[$0] : String($0) }.joined(separator: "+")
     }
 }

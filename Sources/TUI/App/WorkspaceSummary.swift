@@ -1,3 +1,5 @@
+import Retrieval
+
 /// What the screen needs to know about the open model and gallery (names, sizes, labels), so
 /// the state never holds the workspace itself.
 public struct WorkspaceSummary: Hashable, Sendable {
@@ -31,9 +33,7 @@ public struct WorkspaceSummary: Hashable, Sendable {
     public var count: Int { itemIDs.count }
 
     /// "cat", "cat+dog", or "-" without labels.
-    public func labelText(_ labels: [Int]) -> String {
-        labels.isEmpty ? "-" : labels.map { $0 < classNames.count ? classNames[$0] : String($0) }.joined(separator: "+")
-    }
+    public func labelText(_ labels: [Int]) -> String { GalleryLabels.text(labels, classNames: classNames) }
 }
 
 /// A model and gallery pair the user can switch to (`M`).

@@ -53,7 +53,7 @@ extension EvalCommand {
         var encodeSeconds = 0.0, encodedImages = 0
         var skipped: [SkippedImage] = []
         func features(_ indices: [Int], base: Int) -> (FeatureMatrix?, [Int]) {
-            let result = NetworkEncoder.encode(network, indices: indices, preprocessor: loaded.preprocessor, threads: threads,
+            let result = NetworkEncoder.encode(network, indices: indices, preprocessor: loaded.preprocessor, threads: threading.threads,
                                                load: data.imageSource) { done, _ in progress?(base + done, total) }
             encodeSeconds += result.seconds
             encodedImages += result.indices.count
@@ -74,7 +74,7 @@ extension EvalCommand {
             let relevance = try Relevance(query: data.labelSet(queryIndices), database: data.labelSet(databaseIndices))
             evaluation = try LSHEvaluation.run(queries: queries, database: database, relevance: relevance,
                                                tables: tables, bitsPerTable: tableBits, probes: probes, seed: 0,
-                                               topK: data.split.topK, cutoffs: data.split.cutoffs, threads: threads)
+                                               topK: data.split.topK, cutoffs: data.split.cutoffs, threads: threading.threads)
         } catch let error as RelevanceError {
             throw CommandError("\(data.spec): \(error.message)")
         }
@@ -82,10 +82,10 @@ extension EvalCommand {
 
         let imagesPerSecond = encodeSeconds > 0 ? Double(encodedImages) / encodeSeconds : 0
         if json {
-            print(Self.lshJSON(evaluation, bits: network.bits, protocolName: data.split.name, model: model, dataset: dataset,
+            print(Self.lshJSON(evaluation, bits: network.bits, protocolName: data.split.name, model: model, dataset: split.dataset,
                                imagesPerSecond: imagesPerSecond).jsonText)
         } else {
-            print(["model        \(model)", "protocol     \(data.split.name) on \(dataset)",
+            print(["model        \(model)", "protocol     \(data.split.name) on \(split.dataset)",
                    "encode       \(Int(imagesPerSecond.rounded())) images/s",
                    Self.lshTable(evaluation, bits: network.bits)].joined(separator: "\n"))
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Basics
 import Foundation
 import Retrieval
+import Services
 
 /// `--threads`, shared by every command that encodes, scores or trains. The count is handed to
 /// the parallel loop once, by `configure()` at the start of `run()`, never through the environment.
@@ -28,6 +29,9 @@ struct ProtocolOptions: ParsableArguments {
 
     @Option(help: "Seed of the protocol's random draws (cifar10-1000, corel1k); for train also of the initial weights, the batch order and the augmentation; for robustness of the query subset.")
     var seed: UInt64 = 0
+
+    /// Opens the gallery and splits it by the protocol (with the seed's draws).
+    func open() throws -> ProtocolData { try ProtocolData(spec: dataset, protocolName: protocolName, seed: seed) }
 
     func validate() throws {
         do { _ = try EvaluationProtocol(parsing: protocolName) } catch { throw ValidationError(error.localizedDescription) }
