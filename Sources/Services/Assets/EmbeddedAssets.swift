@@ -36,14 +36,12 @@ public struct EmbeddedAssets: Sendable {
     /// The default model: the best from-scratch CIFAR-10 model, at 48 bits.
     public static let defaultModel = "cifar10-scratch-48.safetensors"
 
-    /// Model files: the default first, then the other from-scratch CIFAR-10 models (other code
-    /// lengths), then the rest, each group by name.
+    /// Model files: the default first, then the rest grouped as `hashscope models` lists them
+    /// (by arch, backbone, bits); files without hashscope metadata are left out.
     public var models: [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder + "/models")) ?? []
-        func rank(_ name: String) -> Int { name == Self.defaultModel ? 0 : name.hasPrefix("cifar10-scratch") ? 1 : 2 }
-        return names.filter { $0.hasSuffix(".safetensors") }
-            .sorted { (rank($0), $0) < (rank($1), $1) }
-            .map { folder + "/models/" + $0 }
+        guard let catalog = try? ModelCatalog(folder: folder + "/models") else { return [] }
+        let paths = catalog.entries.map(\.path)
+        return paths.filter { $0.hasSuffix("/" + Self.defaultModel) } + paths.filter { !$0.hasSuffix("/" + Self.defaultModel) }
     }
 
     /// The demo gallery's shipped codes under `model` (scripts/make-demo-gallery), when `gallery`
