@@ -7,8 +7,8 @@ struct BenchMemoryCommand: ParsableCommand {
         commandName: "memory",
         abstract: "Measure this machine's memory read bandwidth (the ceiling for a Hamming scan).",
         discussion: """
-            Sums a buffer far larger than the caches on --threads threads, four independent
-            64-bit accumulators per thread, best of ten passes. JSON keys: read_gb_per_s,
+            Sums a buffer far larger than the caches on --threads threads, four independent \
+            64-bit accumulators per thread, best of ten passes. JSON keys: read_gb_per_s, \
             threads, megabytes.
             """)
 

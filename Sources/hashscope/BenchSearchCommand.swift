@@ -9,10 +9,10 @@ struct BenchSearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Time exact Hamming top-k search on an index, one query at a time and as a batch.",
         discussion: """
-            FILE is a hashscope index or a faiss IndexBinaryFlat file (IBxF). The queries are
-            random codes (seeded). Single-query time is the median over the queries; batch time
-            is one search of all of them, divided by their number.
-            JSON keys: ms_per_query, batch_ms_per_query, codes_per_second, bits, count
+            FILE is a hashscope index or a faiss IndexBinaryFlat file (IBxF). The queries are \
+            random codes (seeded). Single-query time is the median over the queries; batch time \
+            is one search of all of them, divided by their number. \
+            JSON keys: ms_per_query, batch_ms_per_query, codes_per_second, bits, count \
             (and queries, k, threads, kind, kernel). Exit status: 0 ok, 2 bad input.
             """)
 

@@ -10,18 +10,18 @@ struct BenchTUICommand: ParsableCommand {
         commandName: "tui",
         abstract: "Time the TUI from a key press to the new screen, headless.",
         discussion: """
-            Opens the model and gallery as `hashscope tui` does (the embedded defaults when
-            omitted; the gallery's codes come from the code cache or are encoded first, untimed),
-            then sends a fixed script of keys through the TUI's update loop, each performed to
-            the end as the worker would: augment, encode, search, score, chafa thumbnails of the
-            query and every neighbour (through the thumbnail cache), and the render of the whole
-            screen into its cell buffer. The terminal output itself is not included (there is
-            none). The script, repeated to --keys presses: r r c b f n x m m m + - right enter
-            backspace, and h h when the model has attention. Times are wall-clock milliseconds
+            Opens the model and gallery as `hashscope tui` does (the embedded defaults when \
+            omitted; the gallery's codes come from the code cache or are encoded first, untimed), \
+            then sends a fixed script of keys through the TUI's update loop, each performed to \
+            the end as the worker would: augment, encode, search, score, chafa thumbnails of the \
+            query and every neighbour (through the thumbnail cache), and the render of the whole \
+            screen into its cell buffer. The terminal output itself is not included (there is \
+            none). The script, repeated to --keys presses: r r c b f n x m m m + - right enter \
+            backspace, and h h when the model has attention. Times are wall-clock milliseconds \
             per key; the first --warmup presses are not counted.
 
-            JSON keys: model, gallery, columns, rows, color_mode, keys, p50_ms, p95_ms, max_ms,
-            mean_ms, encode_p50_ms, search_p50_ms, database.
+            JSON keys: model, gallery, columns, rows, color_mode, keys, p50_ms, p95_ms, max_ms, \
+            mean_ms, encode_p50_ms, search_p50_ms, database. \
             Exit status: 0 ok; 2 bad arguments or a model/gallery that cannot be opened.
             """)
 

@@ -8,11 +8,11 @@ struct BenchThumbnailsCommand: ParsableCommand {
         commandName: "thumbnails",
         abstract: "Time turning a decoded image into a grid of terminal cells through libchafa.",
         discussion: """
-            Renders each image --repeats times per colour mode and reports the median and 95th
-            percentile. Without --image: a synthetic 384x256 noisy gradient (a Corel-sized
-            photo) and its 32x32 shrink (a CIFAR-sized one), both through a JPEG round trip.
-            The target is at most 2 ms for 24x12 cells. JSON: an array of objects with keys
-            image, width, height, mode, columns, rows, median_ms, p95_ms. Exit status: 0 ok,
+            Renders each image --repeats times per colour mode and reports the median and 95th \
+            percentile. Without --image: a synthetic 384x256 noisy gradient (a Corel-sized \
+            photo) and its 32x32 shrink (a CIFAR-sized one), both through a JPEG round trip. \
+            The target is at most 2 ms for 24x12 cells. JSON: an array of objects with keys \
+            image, width, height, mode, columns, rows, median_ms, p95_ms. Exit status: 0 ok, \
             2 an image cannot be read.
             """)
 

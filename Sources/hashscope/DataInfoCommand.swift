@@ -8,13 +8,16 @@ struct DataInfoCommand: ParsableCommand {
         abstract: "What a gallery holds: items, classes, splits, image sizes, unreadable items.",
         discussion: """
             SPEC is KIND:PATH with KIND one of folder, corel, cifar10, fashion-mnist, list:
-              folder:DIR         DIR/<class>/<images>, or DIR/train/<class>/ and DIR/test/<class>/
-              corel:DIR          DIR/0.jpg ... DIR/999.jpg, class = index / 100 (Wang names)
-              cifar10:DIR        the binary (*.bin) or python (cifar-10-batches-py) batches
-              fashion-mnist:DIR  IDX files, gzip or plain (no DIR: /usr/share/datasets/fashion-mnist)
-              list:FILE          DeepHash-pytorch list file: `path l1 l2 ... lC`, 0/1 labels
+              folder:DIR         DIR/<class>/<images>, or DIR/{train,test}/<class>/
+              corel:DIR          DIR/0.jpg ... DIR/999.jpg, class = index / 100
+              cifar10:DIR        binary (*.bin) or python (cifar-10-batches-py) batches
+              fashion-mnist:DIR  IDX files, gzip or not (no DIR: Debian's package)
+              list:FILE          DeepHash-pytorch list: `path l1 l2 ... lC`, 0/1 labels
 
-            Exit status: 0 every item readable; 1 some items or files unreadable (each named
+            corel's classes carry the Wang database's names; fashion-mnist without DIR reads \
+            /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist package).
+
+            Exit status: 0 every item readable; 1 some items or files unreadable (each named \
             on stderr); 2 the gallery cannot be opened or the spec is bad.
             """)
 

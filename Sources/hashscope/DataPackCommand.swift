@@ -9,17 +9,17 @@ struct DataPackCommand: ParsableCommand {
         commandName: "pack",
         abstract: "Pack part of a gallery into one CIFAR-10 binary batch file.",
         discussion: """
-            Takes the first --per-class items of each class (in the gallery's order, from --split),
-            resizes each to 32x32 (area averaging down, bilinear up) and writes them with the
-            classes interleaved (the first of each class, then the second of each, ...; like
-            CIFAR-10's own shuffled batches, so no class always comes first among equal
-            Hamming distances) as OUT/test_batch.bin in CIFAR-10's binary layout (one label byte, then 1024
-            red, 1024 green and 1024 blue bytes per image), which `cifar10:OUT` opens. Class
-            names other than CIFAR-10's go to OUT/batches.meta.txt. Single-label galleries only;
-            at most 256 classes. The file is written atomically. This is how the TUI's embedded
+            Takes the first --per-class items of each class (in the gallery's order, from --split), \
+            resizes each to 32x32 (area averaging down, bilinear up) and writes them with the \
+            classes interleaved (the first of each class, then the second of each, ...; like \
+            CIFAR-10's own shuffled batches, so no class always comes first among equal \
+            Hamming distances) as OUT/test_batch.bin in CIFAR-10's binary layout (one label byte, then 1024 \
+            red, 1024 green and 1024 blue bytes per image), which `cifar10:OUT` opens. Class \
+            names other than CIFAR-10's go to OUT/batches.meta.txt. Single-label galleries only; \
+            at most 256 classes. The file is written atomically. This is how the TUI's embedded \
             demo gallery is made (scripts/make-demo-gallery).
 
-            Exit status: 0 written; 1 written, but some images were unreadable and left out
+            Exit status: 0 written; 1 written, but some images were unreadable and left out \
             (named on stderr); 2 bad input.
             """)
 

@@ -9,52 +9,52 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Encode a protocol's queries and database with a model and report retrieval metrics.",
         discussion: """
-            The metrics are those of `hashscope metrics` (see its --help), on the protocol's
-            queries against its database; the JSON has the same keys plus "protocol",
-            "bits", "encode_images_per_second" (null when every code came from the cache),
+            The metrics are those of `hashscope metrics` (see its --help), on the protocol's \
+            queries against its database; the JSON has the same keys plus "protocol", \
+            "bits", "encode_images_per_second" (null when every code came from the cache), \
             "cached", "model" and "dataset".
 
-            Codes are cached in $XDG_CACHE_HOME/hashscope/codes (or ~/.cache/hashscope/codes)
-            as hashscope index files, keyed by the model's weights, the gallery, the protocol
-            and the seed, so a second eval skips encoding. A cache file that is damaged or
+            Codes are cached in $XDG_CACHE_HOME/hashscope/codes (or ~/.cache/hashscope/codes) \
+            as hashscope index files, keyed by the model's weights, the gallery, the protocol \
+            and the seed, so a second eval skips encoding. A cache file that is damaged or \
             does not match is ignored and rewritten. --no-cache encodes and keeps nothing.
 
-            A head on a backbone (a model trained with --backbone) encodes from the
-            backbone's trunk features in the feature cache ($XDG_CACHE_HOME/hashscope/features,
-            computed and cached when missing, as `train` does); --no-cache runs the images
-            through the whole network instead. "encoded_from" in the JSON says which
+            A head on a backbone (a model trained with --backbone) encodes from the \
+            backbone's trunk features in the feature cache ($XDG_CACHE_HOME/hashscope/features, \
+            computed and cached when missing, as `train` does); --no-cache runs the images \
+            through the whole network instead. "encoded_from" in the JSON says which \
             ("images" or "cached backbone features").
 
-            --search lsh is the CNN+CBAM+LSH pipeline: it ranks by cosine over the
-            model's real-valued outputs (the relaxed codes before binarisation: tanh or fc
-            features; sigmoid outputs less 0.5). The database's go into --tables
-            random-hyperplane (cosine) LSH tables of --table-bits hyperplanes each (drawn
-            from seed 0); a query probes --probes buckets per table (its own, then
-            query-directed multi-probe), and its candidates, the union over the tables,
-            are scored by exact cosine. The ranking scored is the candidates by
-            descending cosine (ties by database index), then every item never probed, in
-            database order. mAP@k, P@k and R@k are defined over that ranking exactly as
-            over a Hamming ranking, so mAP@all stays defined and comparable with exact
-            search, and equals exact cosine ranking once --probes reaches 2^table-bits
-            (every bucket). The Hamming-radius line becomes the probed set's: precision =
-            relevant candidates / candidates (0 for none), recall = relevant candidates /
-            relevant items, each averaged over the queries. Also reported: mean candidates
-            per query; mean query time in ms, i.e. the searches of all queries one after
-            another on one thread (normalising and projecting the query, probing, cosine
-            scoring and sorting its candidates; encoding and metric scoring excluded)
-            divided by the number of queries; the index build time. The defaults
+            --search lsh is the CNN+CBAM+LSH pipeline: it ranks by cosine over the \
+            model's real-valued outputs (the relaxed codes before binarisation: tanh or fc \
+            features; sigmoid outputs less 0.5). The database's go into --tables \
+            random-hyperplane (cosine) LSH tables of --table-bits hyperplanes each (drawn \
+            from seed 0); a query probes --probes buckets per table (its own, then \
+            query-directed multi-probe), and its candidates, the union over the tables, \
+            are scored by exact cosine. The ranking scored is the candidates by \
+            descending cosine (ties by database index), then every item never probed, in \
+            database order. mAP@k, P@k and R@k are defined over that ranking exactly as \
+            over a Hamming ranking, so mAP@all stays defined and comparable with exact \
+            search, and equals exact cosine ranking once --probes reaches 2^table-bits \
+            (every bucket). The Hamming-radius line becomes the probed set's: precision = \
+            relevant candidates / candidates (0 for none), recall = relevant candidates / \
+            relevant items, each averaged over the queries. Also reported: mean candidates \
+            per query; mean query time in ms, i.e. the searches of all queries one after \
+            another on one thread (normalising and projecting the query, probing, cosine \
+            scoring and sorting its candidates; encoding and metric scoring excluded) \
+            divided by the number of queries; the index build time. The defaults \
             (\(EvalCommand.lshDefaultsWhy)
 
-            JSON with --search lsh: "search" ("lsh"), "map", "topk", "queries",
-            "database", "bits", "multi_label", "p_at", "r_at" as above;
-            "candidate_precision", "candidate_recall", "candidates_per_query",
-            "query_ms", "build_seconds", "tables", "table_bits", "probes" (per table,
-            capped at 2^table-bits); "protocol", "model", "dataset",
-            "encode_images_per_second" and "cached" (always false: the float outputs are
+            JSON with --search lsh: "search" ("lsh"), "map", "topk", "queries", \
+            "database", "bits", "multi_label", "p_at", "r_at" as above; \
+            "candidate_precision", "candidate_recall", "candidates_per_query", \
+            "query_ms", "build_seconds", "tables", "table_bits", "probes" (per table, \
+            capped at 2^table-bits); "protocol", "model", "dataset", \
+            "encode_images_per_second" and "cached" (always false: the float outputs are \
             encoded every time, never cached). There is no "p_r2", "r_r2" or "pr_curve".
 
-            Exit status: 0 metrics printed; 1 printed, but some images were unreadable and
-            left out (each named on stderr); 2 bad input (a missing, corrupt or mismatched
+            Exit status: 0 metrics printed; 1 printed, but some images were unreadable and \
+            left out (each named on stderr); 2 bad input (a missing, corrupt or mismatched \
             model file, a gallery that cannot be opened or does not fit the protocol).
             """)
 

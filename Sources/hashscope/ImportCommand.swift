@@ -11,12 +11,12 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Convert a PyTorch checkpoint to a safetensors model file.",
         discussion: """
-            Reads torch.save files in both formats: the zip archive (the default since
-            PyTorch 1.6) and the legacy pickle format (_use_new_zipfile_serialization=False).
-            The state dict is the file's dict of tensors, or the dict of tensors it holds
-            (under "state_dict", "model" or another key). Floating-point tensors (float32,
-            float16, bfloat16, float64) are written as F32 with their names kept; integer
-            tensors (BatchNorm's num_batches_tracked) are skipped and listed. No Python code
+            Reads torch.save files in both formats: the zip archive (the default since \
+            PyTorch 1.6) and the legacy pickle format (_use_new_zipfile_serialization=False). \
+            The state dict is the file's dict of tensors, or the dict of tensors it holds \
+            (under "state_dict", "model" or another key). Floating-point tensors (float32, \
+            float16, bfloat16, float64) are written as F32 with their names kept; integer \
+            tensors (BatchNorm's num_batches_tracked) are skipped and listed. No Python code \
             runs. The output is written atomically. Exit status: 0 ok, 2 bad input.
             """)
 

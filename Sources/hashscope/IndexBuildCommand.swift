@@ -9,13 +9,13 @@ struct IndexBuildCommand: ParsableCommand {
         commandName: "build",
         abstract: "Encode a gallery with a model into an index file.",
         discussion: """
-            Encodes every readable item of the gallery and writes a hashscope index file
-            (codes, labels, item ids, class names, the model's fingerprint and the gallery
-            spec; checksummed, written atomically), which `search --index` and `tui --index`
-            open without encoding again. --faiss FILE also writes the codes as a faiss
+            Encodes every readable item of the gallery and writes a hashscope index file \
+            (codes, labels, item ids, class names, the model's fingerprint and the gallery \
+            spec; checksummed, written atomically), which `search --index` and `tui --index` \
+            open without encoding again. --faiss FILE also writes the codes as a faiss \
             IndexBinaryFlat file (IBxF; codes of a multiple of 8 bits).
 
-            Exit status: 0 written; 1 written, but some images were unreadable and left out
+            Exit status: 0 written; 1 written, but some images were unreadable and left out \
             (named on stderr); 2 bad input.
             """)
 

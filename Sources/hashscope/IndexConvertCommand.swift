@@ -8,9 +8,9 @@ struct IndexConvertCommand: ParsableCommand {
         commandName: "convert",
         abstract: "Convert between hashscope index files and faiss IndexBinaryFlat files (IBxF).",
         discussion: """
-            The input's kind is read from its first bytes. --to faiss writes the codes as
-            faiss.write_index_binary does (faiss.read_index_binary reads it and searches
-            identically); --to hashscope writes a hashscope index (codes only: a faiss file
+            The input's kind is read from its first bytes. --to faiss writes the codes as \
+            faiss.write_index_binary does (faiss.read_index_binary reads it and searches \
+            identically); --to hashscope writes a hashscope index (codes only: a faiss file \
             carries no labels). The output is written atomically. Exit status: 0 ok, 2 bad input.
             """)
 

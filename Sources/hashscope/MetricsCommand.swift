@@ -8,8 +8,8 @@ struct MetricsCommand: ParsableCommand {
         commandName: "metrics",
         abstract: "mAP@k, P@k, R@k and Hamming-radius precision/recall of codes made anywhere (.npy files).",
         discussion: """
-            Every query ranks the whole database by Hamming distance, ties broken by
-            database index. Relevant = shares at least one label. Every value is a
+            Every query ranks the whole database by Hamming distance, ties broken by \
+            database index. Relevant = shares at least one label. Every value is a \
             mean over ALL queries.
               mAP@k     DeepHash-pytorch's CalcTopMap: AP over the top k (--topk;
                         default and any larger k: the whole database); a query
@@ -20,7 +20,7 @@ struct MetricsCommand: ParsableCommand {
               r <= 2    precision and recall of everything within Hamming
                         radius 2; a query with nothing within it counts
                         precision 0 and recall 0 (thulab/DeepHash).
-            The JSON also holds "pr_curve": precision and recall at every radius
+            The JSON also holds "pr_curve": precision and recall at every radius \
             0...bits, and "r_at".
 
             Codes: numpy .npy (format 1.0, 2.0, 3.0), 2-D, one row per item.
@@ -34,14 +34,14 @@ struct MetricsCommand: ParsableCommand {
                                 faiss layout: BITS/8 bytes per code, bit j is
                                 bit j%8 of byte j/8; BITS a multiple of 8 that
                                 matches the array's columns
-            Codes have 8...1024 bits; queries and database the same number.
-            Labels: 1-D integer class ids (or an (N, 1) integer column), or 2-D
-            multi-hot rows (N, classes) of 0/1 in any dtype; one row per code.
+            Codes have 8...1024 bits; queries and database the same number. \
+            Labels: 1-D integer class ids (or an (N, 1) integer column), or 2-D \
+            multi-hot rows (N, classes) of 0/1 in any dtype; one row per code. \
             Class ids against multi-hot rows are compared as one-hot rows.
 
-            Exit status: 0 metrics printed; 2 bad input (a file missing or
-            unreadable, an unsupported dtype or shape, code lengths or label
-            counts that do not match, k <= 0, a bad --packed): one line on
+            Exit status: 0 metrics printed; 2 bad input (a file missing or \
+            unreadable, an unsupported dtype or shape, code lengths or label \
+            counts that do not match, k <= 0, a bad --packed): one line on \
             stderr naming the file, nothing on stdout.
             """)
 

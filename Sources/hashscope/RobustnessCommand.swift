@@ -11,23 +11,23 @@ struct RobustnessCommand: ParsableCommand {
         commandName: "robustness",
         abstract: "mAP and P@10 of transformed queries against the untouched database, over a sweep of strengths.",
         discussion: """
-            --transform is OPERATION:START:STOP:STEP, e.g. rotate:0:90:15 for 0, 15, ..., 90
-            degrees. For each strength every query image is transformed (before preprocessing)
-            and re-encoded; the database codes are encoded once, or taken from the same code
-            cache as `hashscope eval` (see its --help). Strength 0 of rotate therefore gives
+            --transform is OPERATION:START:STOP:STEP, e.g. rotate:0:90:15 for 0, 15, ..., 90 \
+            degrees. For each strength every query image is transformed (before preprocessing) \
+            and re-encoded; the database codes are encoded once, or taken from the same code \
+            cache as `hashscope eval` (see its --help). Strength 0 of rotate therefore gives \
             eval's mAP.
 
-            Output: a table (strength, mAP, P@10), and a line plot of mAP against strength
-            drawn with braille characters when stdout is a terminal; --json gives
-            {"transform", "protocol", "bits", "points": [{"strength", "map", "p_at_10"}]};
-            --csv gives the header strength,map,p_at_10 and one row per strength.
-            --sheet OUT.jpg draws the figure of the CBAM+LSH paper for one query (the first of
-            the protocol's queries, or --sheet-query ID): a row per strength with the bent
-            query, its attention heatmap when the model has one, and its top 8 neighbours in
+            Output: a table (strength, mAP, P@10), and a line plot of mAP against strength \
+            drawn with braille characters when stdout is a terminal; --json gives \
+            {"transform", "protocol", "bits", "points": [{"strength", "map", "p_at_10"}]}; \
+            --csv gives the header strength,map,p_at_10 and one row per strength. \
+            --sheet OUT.jpg draws the figure of the CBAM+LSH paper for one query (the first of \
+            the protocol's queries, or --sheet-query ID): a row per strength with the bent \
+            query, its attention heatmap when the model has one, and its top 8 neighbours in \
             the database, each framed green or red for right or wrong class.
 
-            Exit status: 0 printed; 1 printed, but some images were unreadable and left out
-            (each named on stderr); 2 bad input (a bad transform, an unknown protocol, a
+            Exit status: 0 printed; 1 printed, but some images were unreadable and left out \
+            (each named on stderr); 2 bad input (a bad transform, an unknown protocol, a \
             missing or corrupt model, a gallery that cannot be opened).
             """)
 

@@ -11,24 +11,24 @@ struct SearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Retrieve a query's nearest gallery images by Hamming distance of a model's codes.",
         discussion: """
-            The database is every item of the gallery (--gallery), encoded with the model and
-            cached like `eval`'s codes (keyed by the model's weights and the gallery), or the
-            codes of an index file (--index; its images come from --gallery, or from the
-            gallery the index names). The query is an image file (--query) or a gallery item
-            (--query-id; the item itself is left out of the results). --augment applies an
-            augmentation spec (e.g. rotate:30,crop:0.8,brightness:1.2) to the query before it
+            The database is every item of the gallery (--gallery), encoded with the model and \
+            cached like `eval`'s codes (keyed by the model's weights and the gallery), or the \
+            codes of an index file (--index; its images come from --gallery, or from the \
+            gallery the index names). The query is an image file (--query) or a gallery item \
+            (--query-id; the item itself is left out of the results). --augment applies an \
+            augmentation spec (e.g. rotate:30,crop:0.8,brightness:1.2) to the query before it \
             is encoded.
 
-            A result is relevant when it shares a label with the query; precision is
+            A result is relevant when it shares a label with the query; precision is \
             relevant / top, and null when the query has no label (a file).
 
-            Output: a table (default); --json: the ranked list (rank, id, label, distance,
-            relevant) and precision; --print: the query and results as chafa thumbnails on
-            stdout, with distance and label under each (--colors picks the colour mode);
-            --sheet OUT.jpg: a JPEG contact sheet, the query then the results framed green
+            Output: a table (default); --json: the ranked list (rank, id, label, distance, \
+            relevant) and precision; --print: the query and results as chafa thumbnails on \
+            stdout, with distance and label under each (--colors picks the colour mode); \
+            --sheet OUT.jpg: a JPEG contact sheet, the query then the results framed green \
             (same class) or red. Attention heatmaps are not drawn on the sheet yet.
 
-            Exit status: 0 results written; 2 bad input (a missing model, gallery, index or
+            Exit status: 0 results written; 2 bad input (a missing model, gallery, index or \
             query, an unknown query id, a bad augment spec, --top below 1), nothing written.
             """)
 

@@ -8,24 +8,24 @@ struct TUICommand: ParsableCommand {
         commandName: "tui",
         abstract: "Explore a model and a gallery interactively (the default command).",
         discussion: """
-            Opens the terminal explorer: pick a query from the gallery or a file, bend it
-            (rotate, crop, brightness, flip, noise) and see its top-n neighbours with their
-            Hamming distances, the attention heatmap and the precision against the labels, live.
+            Opens the terminal explorer: pick a query from the gallery or a file, bend it \
+            (rotate, crop, brightness, flip, noise) and see its top-n neighbours with their \
+            Hamming distances, the attention heatmap and the precision against the labels, live. \
             Press ? inside for every key.
 
-            Without --model, every model in assets/models is offered (M switches); without
-            --gallery, the embedded demo gallery (assets/demo-cifar10: 2,000 CIFAR-10 test
-            images). Several --model and --gallery options give every pairing. The gallery's
-            codes are cached like `search`'s, so a gallery opens at once the second time.
+            Without --model, every model in assets/models is offered (M switches); without \
+            --gallery, the embedded demo gallery (assets/demo-cifar10: 2,000 CIFAR-10 test \
+            images). Several --model and --gallery options give every pairing. The gallery's \
+            codes are cached like `search`'s, so a gallery opens at once the second time. \
             `w` saves sheets into --save-dir.
 
-            --screenshot FILE.png draws the first screen (the first model and gallery, its
-            first search) into a PNG instead, without a terminal: --screen-size COLSxROWS
-            cells (default: the terminal's size, else $COLUMNS x $LINES, else 100x30), 12 x 24
+            --screenshot FILE.png draws the first screen (the first model and gallery, its \
+            first search) into a PNG instead, without a terminal: --screen-size COLSxROWS \
+            cells (default: the terminal's size, else $COLUMNS x $LINES, else 100x30), 12 x 24 \
             pixels a cell, truecolour.
 
-            Exit status: 0 after q (or the screenshot written); 2 without a usable terminal
-            (no tty, TERM unset or dumb), when no model is given or found, or when the
+            Exit status: 0 after q (or the screenshot written); 2 without a usable terminal \
+            (no tty, TERM unset or dumb), when no model is given or found, or when the \
             screenshot cannot be written.
             """)
 

@@ -10,34 +10,34 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a hashing network on a gallery under an evaluation protocol.",
         discussion: """
-            Trains on the protocol's training items with the architecture's recipe (loss,
-            optimizer, schedule, augmentation, normalisation, input size), then measures
-            mAP on the protocol's queries and database and writes the model with its
+            Trains on the protocol's training items with the architecture's recipe (loss, \
+            optimizer, schedule, augmentation, normalisation, input size), then measures \
+            mAP on the protocol's queries and database and writes the model with its \
             provenance (dataset, protocol, epochs, seed, wall time, mAP, command line).
 
-            Progress goes to stderr: a redrawn line on a terminal, one line per epoch
-            otherwise. After every epoch a checkpoint (weights, optimizer state, epoch and
-            position in the seeded order) is written atomically to OUT.checkpoint; it is
-            removed when OUT is written. Ctrl-C or SIGTERM finishes the current batch,
-            saves the checkpoint and exits 130; the same command with --resume continues
+            Progress goes to stderr: a redrawn line on a terminal, one line per epoch \
+            otherwise. After every epoch a checkpoint (weights, optimizer state, epoch and \
+            position in the seeded order) is written atomically to OUT.checkpoint; it is \
+            removed when OUT is written. Ctrl-C or SIGTERM finishes the current batch, \
+            saves the checkpoint and exits 130; the same command with --resume continues \
             exactly where it stopped (same weights as an uninterrupted run).
 
-            With --backbone efficientnet-lite0 the network is the architecture's hash head
-            (cbam, dath or dah) on the pretrained backbone: the frozen trunk's features of
-            every gallery image are computed once per gallery and --size and cached as
-            float16 (in $XDG_CACHE_HOME/hashscope/features), then the head and the backbone's last
-            stage (fine-tuned) train on them. The model file holds the head and names the
+            With --backbone efficientnet-lite0 the network is the architecture's hash head \
+            (cbam, dath or dah) on the pretrained backbone: the frozen trunk's features of \
+            every gallery image are computed once per gallery and --size and cached as \
+            float16 (in $XDG_CACHE_HOME/hashscope/features), then the head and the backbone's last \
+            stage (fine-tuned) train on them. The model file holds the head and names the \
             backbone, whose weights stay in .cache/backbones (scripts/fetch-backbone).
 
-            With --init-from M the run starts from M's weights instead of seeded ones (a warm
-            start: say, a 12-bit model from a 48-bit model's convolutions); the optimizer and
-            the schedule start fresh, and the model file's provenance names M with its own
+            With --init-from M the run starts from M's weights instead of seeded ones (a warm \
+            start: say, a 12-bit model from a 48-bit model's convolutions); the optimizer and \
+            the schedule start fresh, and the model file's provenance names M with its own \
             provenance and fingerprint under "warm_start".
 
-            Exit status: 0 model written; 2 bad input (unknown arch, optimizer or protocol,
-            a gallery that cannot be opened or does not fit the protocol, bits outside
-            8...1024, epochs <= 0, a missing --out folder, a checkpoint of another run, an
-            --init-from model of another arch, input or normalisation, or sharing no tensor):
+            Exit status: 0 model written; 2 bad input (unknown arch, optimizer or protocol, \
+            a gallery that cannot be opened or does not fit the protocol, bits outside \
+            8...1024, epochs <= 0, a missing --out folder, a checkpoint of another run, an \
+            --init-from model of another arch, input or normalisation, or sharing no tensor): \
             one line on stderr, nothing written; 130 interrupted, checkpoint saved.
             """)
 
