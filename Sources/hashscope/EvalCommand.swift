@@ -12,7 +12,7 @@ struct EvalCommand: ParsableCommand {
             The metrics are those of `hashscope metrics` (see its --help), on the protocol's \
             queries against its database; the JSON has the same keys plus "protocol", \
             "bits", "encode_images_per_second" (null when every code came from the cache), \
-            "cached", "model" and "dataset".
+            "cached", "model" and "dataset", and "tie_aware" as `metrics` explains.
 
             Codes are cached in $XDG_CACHE_HOME/hashscope/codes (or ~/.cache/hashscope/codes) \
             as hashscope index files, keyed by the model's weights, the gallery, the protocol \

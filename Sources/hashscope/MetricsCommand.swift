@@ -23,6 +23,12 @@ struct MetricsCommand: ParsableCommand {
             The JSON also holds "pr_curve": precision and recall at every radius \
             0...bits, and "r_at".
 
+            These rank ties by database index, the field's convention, so among codes at \
+            the same distance gallery order decides. Beside them ("tie-aware" in the \
+            table, "tie_aware" in the JSON, with the same keys) are mAP, P@k and R@k as \
+            expectations over every order of the tied items (McSherry and Najork, ECIR \
+            2008); the radius figures need none, since a radius never splits a distance.
+
             Codes: numpy .npy (format 1.0, 2.0, 3.0), 2-D, one row per item.
               float32, float64  read by sign, value >= 0 -> bit 1: ±1 codes, sign()
                                 outputs (0 counts as +1) and real-valued tanh

@@ -21,13 +21,13 @@ final class JSONReportTests: XCTestCase {
         let eval = try decode(EvalJSON.self, try tiny.run(["eval", "--model", tiny.model, "--dataset", tiny.gallery,
                                                            "--protocol", "cifar10-full", "--json"]))
         XCTAssertEqual(eval.run.protocol, "cifar10-full")
-        XCTAssertEqual(eval.metrics.bits, 16)
-        XCTAssertEqual(eval.metrics.pr_curve.radius, Array(0...16))
-        XCTAssertTrue((0...1).contains(eval.metrics.map))
+        XCTAssertEqual(eval.metrics.figures.bits, 16)
+        XCTAssertEqual(eval.metrics.figures.pr_curve.radius, Array(0...16))
+        XCTAssertTrue((0...1).contains(eval.metrics.figures.map))
         // The same keys are a flat object: "map" beside "protocol", as before the types existed.
         let flat = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try tiny.run(["eval", "--model", tiny.model,
             "--dataset", tiny.gallery, "--protocol", "cifar10-full", "--json"]).stdout.utf8)) as? [String: Any])
-        XCTAssertEqual(flat["map"] as? Double, eval.metrics.map)
+        XCTAssertEqual(flat["map"] as? Double, eval.metrics.figures.map)
         XCTAssertEqual(flat["protocol"] as? String, "cifar10-full")
         XCTAssertTrue(flat.keys.contains("encode_images_per_second"), "present even when null: \(flat.keys.sorted())")
 
@@ -35,7 +35,7 @@ final class JSONReportTests: XCTestCase {
             "robustness", "--model", tiny.model, "--dataset", tiny.gallery, "--protocol", "cifar10-full",
             "--transform", "rotate:0:90:45", "--json"]))
         XCTAssertEqual(robustness.points.map(\.strength), [0, 45, 90])
-        XCTAssertEqual(robustness.points[0].map, eval.metrics.map, accuracy: 1e-9)
+        XCTAssertEqual(robustness.points[0].map, eval.metrics.figures.map, accuracy: 1e-9)
 
         let query = tiny.scratch.path + "/gallery/test/class3/0.ppm"
         let search = try decode(SearchJSON.self, try tiny.run(["search", "--model", tiny.model, "--gallery", tiny.gallery,
@@ -63,9 +63,13 @@ final class JSONReportTests: XCTestCase {
         let metrics = try decode(MetricsJSON.self, try CommandRunner.run([
             "metrics", "--query-codes", "\(f)/single16_pm1f32_query_codes.npy", "--db-codes", "\(f)/single16_pm1f32_db_codes.npy",
             "--query-labels", "\(f)/single16_pm1f32_query_labels.npy", "--db-labels", "\(f)/single16_pm1f32_db_labels.npy", "--json"]))
-        XCTAssertEqual(metrics.queries, 40)
-        XCTAssertEqual(metrics.database, 300)
-        XCTAssertEqual(metrics.bits, 16)
-        XCTAssertEqual(Set(metrics.p_at.keys), Set(metrics.r_at.keys))
+        XCTAssertEqual(metrics.figures.queries, 40)
+        XCTAssertEqual(metrics.figures.database, 300)
+        XCTAssertEqual(metrics.figures.bits, 16)
+        XCTAssertEqual(Set(metrics.figures.p_at.keys), Set(metrics.figures.r_at.keys))
+        let tieAware = try XCTUnwrap(metrics.tie_aware)
+        XCTAssertEqual(Set(tieAware.p_at.keys), Set(metrics.figures.p_at.keys))
+        XCTAssertEqual(tieAware.p_r2, metrics.figures.p_r2)
+        XCTAssertTrue((0...1).contains(tieAware.map))
     }
 }

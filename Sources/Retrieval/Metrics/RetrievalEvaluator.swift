@@ -51,7 +51,9 @@ public enum RetrievalEvaluator {
             isMultiLabel: relevance.isMultiLabel, topK: plan.topK,
             meanAveragePrecision: total.averagePrecision / n,
             cutoffs: plan.cutoffs, precisionAt: total.precisionAt.map { $0 / n }, recallAt: total.recallAt.map { $0 / n },
-            precisionByRadius: total.precisionByRadius.map { $0 / n }, recallByRadius: total.recallByRadius.map { $0 / n })
+            precisionByRadius: total.precisionByRadius.map { $0 / n }, recallByRadius: total.recallByRadius.map { $0 / n },
+            tieAware: .init(meanAveragePrecision: total.tieAwareAveragePrecision / n,
+                            precisionAt: total.tieAwarePrecisionAt.map { $0 / n }, recallAt: total.tieAwareRecallAt.map { $0 / n }))
     }
 
     struct Plan: Sendable {
@@ -70,17 +72,28 @@ public enum RetrievalEvaluator {
         var recallAt: [Double]
         var precisionByRadius: [Double]
         var recallByRadius: [Double]
+        var tieAwareAveragePrecision = 0.0
+        var tieAwarePrecisionAt: [Double]
+        var tieAwareRecallAt: [Double]
 
         init(_ plan: Plan) {
             precisionAt = Array(repeating: 0, count: plan.cutoffs.count)
             recallAt = precisionAt
+            tieAwarePrecisionAt = precisionAt
+            tieAwareRecallAt = precisionAt
             precisionByRadius = Array(repeating: 0, count: plan.bits + 1)
             recallByRadius = precisionByRadius
         }
 
         mutating func add(_ other: Sums) {
             averagePrecision += other.averagePrecision
-            for i in precisionAt.indices { precisionAt[i] += other.precisionAt[i]; recallAt[i] += other.recallAt[i] }
+            tieAwareAveragePrecision += other.tieAwareAveragePrecision
+            for i in precisionAt.indices {
+                precisionAt[i] += other.precisionAt[i]
+                recallAt[i] += other.recallAt[i]
+                tieAwarePrecisionAt[i] += other.tieAwarePrecisionAt[i]
+                tieAwareRecallAt[i] += other.tieAwareRecallAt[i]
+            }
             for r in precisionByRadius.indices { precisionByRadius[r] += other.precisionByRadius[r]; recallByRadius[r] += other.recallByRadius[r] }
         }
     }
@@ -94,9 +107,13 @@ public enum RetrievalEvaluator {
         var nextPosition: [Int]
         var nextHit: [Int]
         var hits: [Int]
+        let tieAware: TieAwareRanking
+        var groups: [TieAwareRanking.Group]
 
         init(_ plan: Plan) {
             self.plan = plan
+            tieAware = TieAwareRanking(count: plan.count)
+            groups = Array(repeating: TieAwareRanking.Group(items: 0, relevant: 0), count: plan.bits + 1)
             keys = Array(repeating: 0, count: plan.count)
             histogram = Array(repeating: 0, count: 2 * (plan.bits + 1))
             nextPosition = Array(repeating: 0, count: plan.bits + 1)
@@ -133,6 +150,15 @@ public enum RetrievalEvaluator {
                 if relevantTotal > 0 { sums.recallByRadius[r] += Double(found) / Double(relevantTotal) }
             }
             guard relevantTotal > 0 else { return }  // AP, P@k and R@k are all 0
+
+            // Tie-aware: from the histogram alone.
+            for d in 0...bits { groups[d] = TieAwareRanking.Group(items: histogram[2 * d] + histogram[2 * d + 1], relevant: histogram[2 * d + 1]) }
+            sums.tieAwareAveragePrecision += tieAware.expectedAveragePrecision(groups, topK: plan.topK)
+            for c in plan.cutoffs.indices {
+                let expected = tieAware.expectedHits(groups, k: plan.cutoffs[c])
+                sums.tieAwarePrecisionAt[c] += expected / Double(plan.cutoffs[c])
+                sums.tieAwareRecallAt[c] += expected / Double(relevantTotal)
+            }
 
             // Each item in index order takes the next position of its run: the stable ranking.
             let topK = plan.topK, limit = plan.limit, cutoffs = plan.cutoffs

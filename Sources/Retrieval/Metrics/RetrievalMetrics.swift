@@ -43,10 +43,27 @@ public struct RetrievalMetrics: Sendable, Equatable {
     /// Index r: precision (recall) within Hamming radius r, r = 0...bits.
     public let precisionByRadius: [Double]
     public let recallByRadius: [Double]
+    /// The same mAP@k, P@k and R@k as expectations over every order of tied items
+    /// (`TieAwareRanking`), beside the field's index-order values above; the radius metrics
+    /// need none (a radius never splits a distance). Nil where not computed.
+    public let tieAware: TieAware?
+
+    /// Tie-aware mAP@k, P@k and R@k (same k and cutoffs as the metrics they stand beside).
+    public struct TieAware: Sendable, Equatable {
+        public let meanAveragePrecision: Double
+        public let precisionAt: [Double]
+        public let recallAt: [Double]
+
+        public init(meanAveragePrecision: Double, precisionAt: [Double], recallAt: [Double]) {
+            self.meanAveragePrecision = meanAveragePrecision
+            self.precisionAt = precisionAt
+            self.recallAt = recallAt
+        }
+    }
 
     public init(queries: Int, databaseCount: Int, bits: Int, isMultiLabel: Bool, topK: Int,
                 meanAveragePrecision: Double, cutoffs: [Int], precisionAt: [Double], recallAt: [Double],
-                precisionByRadius: [Double], recallByRadius: [Double]) {
+                precisionByRadius: [Double], recallByRadius: [Double], tieAware: TieAware? = nil) {
         precondition(precisionAt.count == cutoffs.count && recallAt.count == cutoffs.count)
         precondition(precisionByRadius.count == bits + 1 && recallByRadius.count == bits + 1)
         self.queries = queries
@@ -60,6 +77,7 @@ public struct RetrievalMetrics: Sendable, Equatable {
         self.recallAt = recallAt
         self.precisionByRadius = precisionByRadius
         self.recallByRadius = recallByRadius
+        self.tieAware = tieAware
     }
 
     /// P@k, for a k among `cutoffs`.
