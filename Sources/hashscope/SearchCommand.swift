@@ -213,19 +213,33 @@ struct SearchPlan {
         let selfID = queryItem.map { gallery.items[$0].id }
         let index = BinaryFlatIndex(codes: codes)
         let k = min(codes.count, top + (selfID == nil ? 0 : 1))
+        // Tie groups: how many database codes (and relevant ones) lie at each distance, the query's own left out.
+        var groups = [TieAwareRanking.Group](repeating: .init(items: 0, relevant: 0), count: codes.bits + 1)
+        let queryLabelSet = queryLabels.map(Set.init)
+        for c in 0..<codes.count where ids[c] != selfID {
+            let d = codes.distance(c, to: queryCode, 0)
+            groups[d].items += 1
+            if let queryLabelSet, !queryLabelSet.isDisjoint(with: labels[c]) { groups[d].relevant += 1 }
+        }
+        var shownAtDistance = [Int](repeating: 0, count: codes.bits + 1)
         var results: [SearchOutcome.Result] = []
         if k > 0 {
             for neighbour in index.search(queryCode, k: k, threads: threads).neighbours(ofQuery: 0) where results.count < top {
                 let id = ids[neighbour.index]
                 if id == selfID { continue }
                 let resultLabels = labels[neighbour.index]
+                shownAtDistance[neighbour.distance] += 1
                 results.append(.init(rank: results.count + 1, id: id, galleryIndex: position[id], labels: resultLabels,
                                      label: labelText(resultLabels, classNames: classNames), distance: neighbour.distance,
-                                     relevant: queryLabels.map { !Set($0).isDisjoint(with: resultLabels) }))
+                                     relevant: queryLabels.map { !Set($0).isDisjoint(with: resultLabels) },
+                                     tieGroupSize: groups[neighbour.distance].items, tieRank: shownAtDistance[neighbour.distance]))
             }
         }
+        let tieAwarePrecision = queryLabels.map { _ in
+            TieAwareRanking(count: codes.count).expectedHits(groups, k: top) / Double(top)
+        }
         return SearchOutcome(results: results, classNames: classNames, databaseCount: codes.count, cached: cached,
-                             queryLabel: queryLabels.map { labelText($0, classNames: classNames) })
+                             queryLabel: queryLabels.map { labelText($0, classNames: classNames) }, tieAwarePrecision: tieAwarePrecision)
     }
 }
 
@@ -239,6 +253,9 @@ struct SearchOutcome {
         let distance: Int
         /// nil when the query has no label.
         let relevant: Bool?
+        /// Database items at this distance (the tie group), and this result's place among them.
+        let tieGroupSize: Int
+        let tieRank: Int
     }
 
     let results: [Result]
@@ -246,6 +263,8 @@ struct SearchOutcome {
     let databaseCount: Int
     let cached: Bool
     let queryLabel: String?
+    /// P@top as the expectation over every order of tied items; nil without a query label.
+    let tieAwarePrecision: Double?
 
     /// relevant / top, nil without a query label.
     func precision(top: Int) -> Double? {
@@ -264,8 +283,9 @@ struct SearchOutcome {
                                      augment: plan.augment.isIdentity ? nil : plan.augment.description)
         return SearchJSON(query: query, model: plan.loaded.path, gallery: plan.gallerySpec, bits: plan.loaded.network.bits,
                           database: databaseCount, cached: cached, top: plan.top, precision: precision(top: plan.top),
+                          tie_aware_precision: tieAwarePrecision,
                           results: results.map { .init(rank: $0.rank, id: $0.id, label: $0.label, distance: $0.distance,
-                                                       relevant: $0.relevant) })
+                                                       relevant: $0.relevant, tie_group: $0.tieGroupSize, tie_rank: $0.tieRank) })
     }
 
     func table(plan: SearchPlan) -> String {
@@ -273,9 +293,13 @@ struct SearchOutcome {
                      + (plan.augment.isIdentity ? "" : " augmented \(plan.augment)")]
         for r in results {
             let mark = r.relevant.map { $0 ? "+" : "-" } ?? " "
-            lines.append(String(format: "%3d %@ d=%-4d %@  %@", r.rank, mark, r.distance, r.label, r.id))
+            let tie = r.tieGroupSize > 1 ? "(\(r.tieRank) of \(r.tieGroupSize) tied)" : ""
+            lines.append(String(format: "%3d %@ d=%-4d %@  %@  %@", r.rank, mark, r.distance, tie, r.label, r.id))
         }
-        if let p = precision(top: plan.top) { lines.append(String(format: "precision@%d %.4f", plan.top, p)) }
+        if let p = precision(top: plan.top) {
+            lines.append(String(format: "precision@%d %.4f", plan.top, p)
+                         + (tieAwarePrecision.map { String(format: " (tie-aware %.4f)", $0) } ?? ""))
+        }
         return lines.joined(separator: "\n")
     }
 

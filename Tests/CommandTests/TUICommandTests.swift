@@ -46,6 +46,23 @@ final class TUICommandTests: XCTestCase {
         try runSession(term: "tmux-direct")
     }
 
+    func testTheDefaultScreenShowsTieGroupsAndTieAwareFigures() throws {
+        // The demo gallery's codes tie a lot: the neighbours say which group they belong to and
+        // the status line gives P@n and AP over every order of the tied items beside the field's.
+        let tiny = try TrainedTinyModel.get()
+        let tmux = try Tmux(scratch: tiny.scratch, columns: 120, rows: 40)
+        defer { tmux.kill() }
+        tmux.send(literal: "export TERM=tmux-256color XDG_CACHE_HOME=\(tiny.scratch.path)/cache; \(CommandRunner.executable.path)")
+        tmux.send(key: "Enter")
+        let screen = try tmux.wait("the first results") { $0.contains("P@12 ") && !$0.contains("working...") }
+        XCTAssertTrue(screen.contains("Top 12 of 2000"), screen)
+        XCTAssertNotNil(screen.range(of: #"d0 \d+/\d+ "#, options: .regularExpression), "tie ranks under the thumbnails:\n\(screen)")
+        XCTAssertNotNil(screen.range(of: #"d0: \d+ of \d+ tied"#, options: .regularExpression), "the group in the title:\n\(screen)")
+        XCTAssertNotNil(screen.range(of: #"P@12 [01]\.\d{3} \(ties [01]\.\d{3}\)"#, options: .regularExpression), screen)
+        XCTAssertNotNil(screen.range(of: #"AP [01]\.\d{4} \(ties [01]\.\d{4}\)"#, options: .regularExpression), screen)
+        tmux.send(literal: "q")
+    }
+
     private func runSession(term: String) throws {
         let (tiny, model) = try fixture()
         let tmux = try Tmux(scratch: tiny.scratch, columns: 120, rows: 40)

@@ -122,4 +122,29 @@ final class WorkspaceTests: XCTestCase {
             XCTAssertTrue(error.localizedDescription.contains("not made by"), error.localizedDescription)
         }
     }
+
+    func testNeighboursCarryTheirTieGroupAndTheTieAwareFiguresAreInRange() throws {
+        let workspace = try open()
+        let item = 3
+        let result = try workspace.search(QueryRequest(source: .item(item), top: 10))
+        let selfCode = workspace.codeItems.firstIndex(of: item)!
+        let queryCode = workspace.codes.subset([selfCode])
+        var seen: [Int: Int] = [:]
+        for n in result.neighbours {
+            let atDistance = (0..<workspace.codes.count).filter {
+                $0 != selfCode && workspace.codes.distance($0, to: queryCode, 0) == n.distance
+            }.count
+            XCTAssertEqual(n.tieGroupSize, atDistance, "group of d\(n.distance)")
+            seen[n.distance, default: 0] += 1
+            XCTAssertEqual(n.tieRank, seen[n.distance], "place in the group, in ranking order")
+        }
+        // Tie-aware P@10: the expected relevant share of the top 10 over every order of ties.
+        let p = try XCTUnwrap(result.tieAwarePrecision), ap = try XCTUnwrap(result.tieAwareAveragePrecision)
+        XCTAssertTrue((0...1).contains(p) && (0...1).contains(ap), "\(p) \(ap)")
+        // With no tie among the ranked items the two precisions agree.
+        if result.neighbours.allSatisfy({ $0.tieGroupSize == 1 }) { XCTAssertEqual(p, result.precision ?? -1, accuracy: 1e-12) }
+        // A file query has no labels: no tie-aware figures.
+        let file = try workspace.search(QueryRequest(source: .file(try TrainedTinyModel.get().scratch.path + "/gallery/test/class3/0.ppm"), top: 5))
+        XCTAssertNil(file.tieAwarePrecision)
+    }
 }

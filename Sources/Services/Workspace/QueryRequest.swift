@@ -35,6 +35,18 @@ public struct QueryResult: Sendable {
         public let distance: Int
         /// Whether it shares a label with the query; nil when the query has no label (a file).
         public let relevant: Bool?
+        /// How many database items share this distance to the query (the tie group), and this
+        /// neighbour's place among them in the ranking (1-based; ties go by gallery order).
+        public var tieGroupSize: Int = 1
+        public var tieRank: Int = 1
+
+        public init(item: Int, distance: Int, relevant: Bool?, tieGroupSize: Int = 1, tieRank: Int = 1) {
+            self.item = item
+            self.distance = distance
+            self.relevant = relevant
+            self.tieGroupSize = tieGroupSize
+            self.tieRank = tieRank
+        }
     }
 
     public let request: QueryRequest
@@ -50,6 +62,10 @@ public struct QueryResult: Sendable {
     public let precision: Double?
     /// This query's AP over the whole database ranking (mAP@all's per-query term); nil without labels.
     public let averagePrecision: Double?
+    /// P@n and AP as expectations over every order of the tied items (`TieAwareRanking`): what
+    /// the model decides, whatever the gallery's order; nil without labels.
+    public var tieAwarePrecision: Double? = nil
+    public var tieAwareAveragePrecision: Double? = nil
     /// The attention map of the augmented query, when asked for and the network has one.
     public let heatmap: AttentionMap?
     public let encodeMilliseconds: Double

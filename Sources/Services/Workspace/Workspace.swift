@@ -25,6 +25,7 @@ public final class Workspace: @unchecked Sendable {
     /// which keeps a query's AP over 60,000 codes in about a millisecond); nil for multi-label.
     private let codeClasses: [Int32]?
     private let flat: BinaryFlatIndex
+    private let tieAware: TieAwareRanking
     private let lshLock = NSLock()
     private var lshIndex: LSHIndex?
 
@@ -44,6 +45,7 @@ public final class Workspace: @unchecked Sendable {
         let items = gallery.items
         codeClasses = gallery.isMultiLabel ? nil : codeItems.map { Int32(items[$0].labels.first ?? -1) }
         flat = BinaryFlatIndex(codes: codes)
+        tieAware = TieAwareRanking(count: codes.count)
     }
 
     /// Opens `modelPath` and `gallerySpec` and gets the gallery's codes: from `indexPath` (an
@@ -111,7 +113,19 @@ public final class Workspace: @unchecked Sendable {
             labelSet.map { !$0.isDisjoint(with: gallery.items[codeItems[code]].labels) }
         }
         let (ranked, withinRadius) = rank(query, mode: request.mode, top: request.top, excluding: selfCode)
-        let neighbours = ranked.map { QueryResult.Neighbour(item: codeItems[$0.index], distance: $0.distance, relevant: relevant($0.index)) }
+        // Tie groups: how many codes (and relevant ones) lie at each distance, the query's own left out.
+        var groups = [TieAwareRanking.Group](repeating: .init(items: 0, relevant: 0), count: bits + 1)
+        for c in 0..<codes.count where c != selfCode {
+            let d = codes.distance(c, to: query, 0)
+            groups[d].items += 1
+            if labelSet != nil, relevant(c) == true { groups[d].relevant += 1 }
+        }
+        var shownAtDistance = [Int](repeating: 0, count: bits + 1)
+        let neighbours = ranked.map { found -> QueryResult.Neighbour in
+            shownAtDistance[found.distance] += 1
+            return QueryResult.Neighbour(item: codeItems[found.index], distance: found.distance, relevant: relevant(found.index),
+                                         tieGroupSize: groups[found.distance].items, tieRank: shownAtDistance[found.distance])
+        }
         var averagePrecision: Double?
         if let labelSet {
             let ranking = HammingRanking(query: query, 0, database: codes)
@@ -128,10 +142,15 @@ public final class Workspace: @unchecked Sendable {
         let precision = labelSet.map { _ in
             Double(neighbours.filter { $0.relevant == true }.count) / Double(max(1, request.top))
         }
-        return QueryResult(request: request, original: original, augmented: augmented, queryLabels: queryLabels,
-                           neighbours: neighbours, withinRadius: withinRadius, precision: precision,
-                           averagePrecision: averagePrecision, heatmap: encoding.map,
-                           encodeMilliseconds: encodeMilliseconds, searchMilliseconds: searchMilliseconds)
+        var result = QueryResult(request: request, original: original, augmented: augmented, queryLabels: queryLabels,
+                                 neighbours: neighbours, withinRadius: withinRadius, precision: precision,
+                                 averagePrecision: averagePrecision, heatmap: encoding.map,
+                                 encodeMilliseconds: encodeMilliseconds, searchMilliseconds: searchMilliseconds)
+        if labelSet != nil {
+            result.tieAwarePrecision = tieAware.expectedHits(groups, k: request.top) / Double(max(1, request.top))
+            result.tieAwareAveragePrecision = tieAware.expectedAveragePrecision(groups, topK: codes.count)
+        }
+        return result
     }
 
     /// The top `top` codes for `query` (code positions and distances, nearest first, ties by

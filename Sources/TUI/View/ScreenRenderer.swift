@@ -53,9 +53,16 @@ public enum ScreenRenderer {
         var x = 1
         if let result = state.result {
             if let p = result.precision {
-                x = screen.put("P@\(result.request.top) \(format(p, 3))", x: x, y: y, foreground: p >= 0.5 ? green : red, style: .bold) + gap
+                x = screen.put("P@\(result.request.top) \(format(p, 3))", x: x, y: y, foreground: p >= 0.5 ? green : red, style: .bold)
+                // The tie-aware value: what the order of tied items cannot change.
+                if let t = result.tieAwarePrecision { x = screen.put(" (ties \(format(t, 3)))", x: x, y: y) }
+                x += gap
             }
-            if let ap = result.averagePrecision { x = screen.put("AP \(format(ap, 4))", x: x, y: y) + gap }
+            if let ap = result.averagePrecision {
+                x = screen.put("AP \(format(ap, 4))", x: x, y: y)
+                if let t = result.tieAwareAveragePrecision { x = screen.put(" (ties \(format(t, 4)))", x: x, y: y) }
+                x += gap
+            }
         }
         if let map = state.sessionMAP {
             let queries = wide ? " \(map.queries == 1 ? "query" : "queries")" : "q"

@@ -16,6 +16,9 @@ struct SearchJSON: JSONReport {
         let label: String
         let distance: Int
         @NullWhenAbsent var relevant: Bool?
+        /// Database items at this distance (1: no tie), and this result's place among them.
+        let tie_group: Int
+        let tie_rank: Int
     }
 
     let query: Query
@@ -27,5 +30,7 @@ struct SearchJSON: JSONReport {
     let top: Int
     /// relevant / top; nil without a query label.
     @NullWhenAbsent var precision: Double?
+    /// P@top as the expectation over every order of tied items; nil without a query label.
+    @NullWhenAbsent var tie_aware_precision: Double?
     let results: [Result]
 }
