@@ -1,4 +1,5 @@
 import ArgumentParser
+import Render
 import Retrieval
 
 struct IndexInfoCommand: ParsableCommand {
@@ -23,7 +24,8 @@ struct IndexInfoCommand: ParsableCommand {
                                 bits: index.codes.bits, labelled: labelled, classes: index.metadata.classNames,
                                 multi_label: index.metadata.multiLabel, feature_dimension: index.features?.dimension,
                                 gallery: index.metadata.gallery, model_fingerprint: index.metadata.modelFingerprint,
-                                source: index.metadata.source).jsonText)
+                                source: index.metadata.source,
+                                health: index.codes.count > 0 ? .init(CodeHealth(index.codes)) : nil).jsonText)
             return
         }
         print("file         \(file) (\(kind.rawValue)\(kind == .hashscope ? ", checksum ok" : ""))")
@@ -33,5 +35,13 @@ struct IndexInfoCommand: ParsableCommand {
         if !index.metadata.gallery.isEmpty { print("gallery      \(index.metadata.gallery)") }
         if !index.metadata.modelFingerprint.isEmpty { print("model        \(index.metadata.modelFingerprint)") }
         if !index.metadata.source.isEmpty { print("source       \(index.metadata.source)") }
+        if index.codes.count > 0 {
+            // The explorer's `i` panel shows the same lines.
+            let health = CodeHealth(index.codes)
+            for line in CodeHealthText.summary(count: health.count, bits: health.bits, distinct: health.distinctCodes,
+                                               largestGroups: health.largestGroups) { print(line) }
+            print(CodeHealthText.balance(health.onesFraction))
+            print(CodeHealthText.correlation(health.meanAbsoluteCorrelation))
+        }
     }
 }

@@ -46,7 +46,7 @@ final class TUICommandTests: XCTestCase {
         try runSession(term: "tmux-direct")
     }
 
-    func testTheDefaultScreenShowsTieGroupsAndTieAwareFigures() throws {
+    func testTheDefaultScreenShowsTieGroupsTieAwareFiguresAndCodeHealth() throws {
         // The demo gallery's codes tie a lot: the neighbours say which group they belong to and
         // the status line gives P@n and AP over every order of the tied items beside the field's.
         let tiny = try TrainedTinyModel.get()
@@ -60,6 +60,18 @@ final class TUICommandTests: XCTestCase {
         XCTAssertNotNil(screen.range(of: #"d0: \d+ of \d+ tied"#, options: .regularExpression), "the group in the title:\n\(screen)")
         XCTAssertNotNil(screen.range(of: #"P@12 [01]\.\d{3} \(ties [01]\.\d{3}\)"#, options: .regularExpression), screen)
         XCTAssertNotNil(screen.range(of: #"AP [01]\.\d{4} \(ties [01]\.\d{4}\)"#, options: .regularExpression), screen)
+
+        // `i`: the code health panel prints what `index info` prints for the demo's index.
+        tmux.send(literal: "i")
+        let panel = try tmux.wait(for: "any key closes this panel", "the code health panel")
+        let info = try CommandRunner.run(["index", "info", TestPaths.repository.appendingPathComponent("assets/demo-cifar10/cifar10-scratch-48.hsix").path])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        let figures = info.stdout.split(separator: "\n").suffix(4)
+        XCTAssertTrue(figures.first?.hasPrefix("2000 codes x 48 bits, ") == true, info.stdout)
+        for line in figures { XCTAssertTrue(panel.contains(line), "'\(line)' missing from the panel:\n\(panel)") }
+        XCTAssertTrue(panel.contains("not relevant:") && panel.contains("Hamming distance"), panel)
+        tmux.send(literal: "x")
+        _ = try tmux.waitUntilGone("any key closes this panel", "panel closed")
         tmux.send(literal: "q")
     }
 

@@ -1,5 +1,6 @@
 import Basics
 import Render
+import Retrieval
 
 /// One search the TUI asks for: which image, bent how, how many neighbours, ranked how.
 public struct QueryRequest: Hashable, Sendable {
@@ -66,6 +67,9 @@ public struct QueryResult: Sendable {
     /// the model decides, whatever the gallery's order; nil without labels.
     public var tieAwarePrecision: Double? = nil
     public var tieAwareAveragePrecision: Double? = nil
+    /// Per Hamming distance 0...bits: how many database codes lie there, and how many of them
+    /// are relevant (0 without query labels); the query's own code left out.
+    public var distanceGroups: [TieAwareRanking.Group] = []
     /// The attention map of the augmented query, when asked for and the network has one.
     public let heatmap: AttentionMap?
     public let encodeMilliseconds: Double

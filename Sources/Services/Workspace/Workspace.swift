@@ -146,6 +146,7 @@ public final class Workspace: @unchecked Sendable {
                                  neighbours: neighbours, withinRadius: withinRadius, precision: precision,
                                  averagePrecision: averagePrecision, heatmap: encoding.map,
                                  encodeMilliseconds: encodeMilliseconds, searchMilliseconds: searchMilliseconds)
+        result.distanceGroups = groups
         if labelSet != nil {
             result.tieAwarePrecision = tieAware.expectedHits(groups, k: request.top) / Double(max(1, request.top))
             result.tieAwareAveragePrecision = tieAware.expectedAveragePrecision(groups, topK: codes.count)

@@ -9,6 +9,8 @@ public struct AppState: Sendable {
         case none, help
         case prompt(PathPrompt)
         case models(selected: Int)
+        /// The open codes' health and the current query's distances to them.
+        case health
     }
 
     public enum Pane: Hashable, Sendable { case results, browse }

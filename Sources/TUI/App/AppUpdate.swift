@@ -123,7 +123,7 @@ public struct AppUpdate: Sendable {
             }
         case .key(let key):
             switch state.overlay {
-            case .help:
+            case .help, .health:
                 if key == .character("q") || key == .interrupt { return quit(&state) }
                 state.overlay = .none
                 return []
@@ -140,6 +140,13 @@ public struct AppUpdate: Sendable {
         case .character("q"), .interrupt: return quit(&state)
         case .character("?"):
             state.overlay = .help
+            return []
+        case .character("i"):
+            guard state.workspace?.health != nil else {
+                state.message = .init(text: "no codes open yet", isError: false)
+                return []
+            }
+            state.overlay = .health
             return []
         case .character("M"):
             guard state.choices.count > 1 else {

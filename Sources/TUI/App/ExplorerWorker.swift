@@ -78,7 +78,8 @@ public final class ExplorerWorker: @unchecked Sendable {
                                 hasAttention: workspace.model.network.hasAttention,
                                 galleryName: galleryName(workspace.gallerySpec), classNames: workspace.gallery.classNames,
                                 itemIDs: items.map(\.id), itemLabels: items.map(\.labels),
-                                encodedCount: workspace.codes.count, fromCache: workspace.fromCache)
+                                encodedCount: workspace.codes.count, fromCache: workspace.fromCache,
+                                health: CodeHealth(workspace.codes))
     }
 
     /// "cifar10" for "folder:../shared/datasets/cifar10", "demo-cifar10" for the embedded one.

@@ -15,9 +15,11 @@ public struct WorkspaceSummary: Hashable, Sendable {
     /// How many items have codes (unreadable images have none).
     public var encodedCount: Int
     public var fromCache: Bool
+    /// The codes' bit balance, correlation and identical-code groups (the `i` panel).
+    public var health: CodeHealth?
 
     public init(modelName: String, arch: String, bits: Int, hasAttention: Bool, galleryName: String, classNames: [String],
-                itemIDs: [String], itemLabels: [[Int]], encodedCount: Int, fromCache: Bool) {
+                itemIDs: [String], itemLabels: [[Int]], encodedCount: Int, fromCache: Bool, health: CodeHealth? = nil) {
         self.modelName = modelName
         self.arch = arch
         self.bits = bits
@@ -28,6 +30,7 @@ public struct WorkspaceSummary: Hashable, Sendable {
         self.itemLabels = itemLabels
         self.encodedCount = encodedCount
         self.fromCache = fromCache
+        self.health = health
     }
 
     public var count: Int { itemIDs.count }

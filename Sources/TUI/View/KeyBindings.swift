@@ -19,6 +19,7 @@ public enum KeyBindings {
         ("s", "sweep P@n over rotation, then crop, then off"),
         ("w", "save a contact sheet (JPEG) and JSON"),
         ("M", "switch model / gallery"),
+        ("i", "code health: bit balance, correlation, ties, distances"),
         ("?", "this help"),
         ("q / Ctrl-C", "quit"),
     ]

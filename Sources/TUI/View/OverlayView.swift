@@ -26,7 +26,40 @@ enum OverlayView {
                 (i == selected ? "> " : "  ") + (i == state.activeChoice ? "* " : "  ") + "\(choice.modelPath) on \(choice.gallerySpec)"
             } + ["", "Enter opens, Esc closes"]
             box(&screen, layout, width: width, title: "models and galleries", lines: lines)
+        case .health:
+            let width = min(layout.columns - 4, 76)
+            box(&screen, layout, width: width, title: "code health", lines: healthLines(state, width: width - 4))
         }
+    }
+
+    /// The open codes' figures (as `hashscope index info` prints them), a bar per bit, and the
+    /// current query's Hamming distances to the gallery, relevant and not, as braille plots.
+    static func healthLines(_ state: AppState, width: Int) -> [String] {
+        guard let workspace = state.workspace, let health = workspace.health else { return ["no codes open"] }
+        var lines = CodeHealthText.summary(count: health.count, bits: health.bits, distinct: health.distinctCodes,
+                                           largestGroups: health.largestGroups) + [
+            CodeHealthText.balance(health.onesFraction),
+            CodeHealthText.correlation(health.meanAbsoluteCorrelation),
+            "bits 1...\(health.bits), bar height = share of ones:",
+            CodeHealthText.balanceBars(health.onesFraction),
+        ]
+        if let result = state.result, !result.distanceGroups.isEmpty {
+            let distances = result.distanceGroups.indices.map(Double.init)
+            let plotColumns = max(10, min(60, width - 10))
+            if result.queryLabels != nil {
+                lines.append("distances from the query, relevant items (count by distance):")
+                lines += BrailleLinePlot.draw(x: distances, y: result.distanceGroups.map { Double($0.relevant) },
+                                              columns: plotColumns, rows: 3, xLabel: "", yLabel: "").dropLast()
+                lines.append("not relevant:")
+                lines += BrailleLinePlot.draw(x: distances, y: result.distanceGroups.map { Double($0.items - $0.relevant) },
+                                              columns: plotColumns, rows: 3, xLabel: "Hamming distance", yLabel: "")
+            } else {
+                lines.append("distances from the query (count by distance; a file query has no labels):")
+                lines += BrailleLinePlot.draw(x: distances, y: result.distanceGroups.map { Double($0.items) },
+                                              columns: plotColumns, rows: 4, xLabel: "Hamming distance", yLabel: "")
+            }
+        }
+        return lines + ["any key closes this panel"]
     }
 
     private static func box(_ screen: inout CellGrid, _ layout: ScreenLayout, width: Int, title: String, lines: [String]) {

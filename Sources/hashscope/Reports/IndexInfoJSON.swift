@@ -1,3 +1,5 @@
+import Retrieval
+
 /// `index info --json`: what an index file holds.
 struct IndexInfoJSON: JSONReport {
     let file: String
@@ -15,4 +17,20 @@ struct IndexInfoJSON: JSONReport {
     let gallery: String
     let model_fingerprint: String
     let source: String
+    /// Bit balance, correlation and identical-code groups; nil for an empty file.
+    @NullWhenAbsent var health: Health?
+
+    struct Health: Codable, Sendable {
+        let ones_fraction: [Double]
+        @NullWhenAbsent var mean_abs_correlation: Double?
+        let distinct_codes: Int
+        let largest_groups: [Int]
+
+        init(_ health: CodeHealth) {
+            ones_fraction = health.onesFraction
+            mean_abs_correlation = health.meanAbsoluteCorrelation
+            distinct_codes = health.distinctCodes
+            largest_groups = health.largestGroups
+        }
+    }
 }
