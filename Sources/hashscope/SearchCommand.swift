@@ -211,33 +211,20 @@ struct SearchPlan {
         }
         let position = Dictionary(gallery.items.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         let selfID = queryItem.map { gallery.items[$0].id }
-        let index = BinaryFlatIndex(codes: codes)
-        let k = min(codes.count, top + (selfID == nil ? 0 : 1))
-        // Tie groups: how many database codes (and relevant ones) lie at each distance, the query's own left out.
-        var groups = [TieAwareRanking.Group](repeating: .init(items: 0, relevant: 0), count: codes.bits + 1)
+        let selfCode = selfID.flatMap { id in ids.firstIndex(of: id) }
         let queryLabelSet = queryLabels.map(Set.init)
-        for c in 0..<codes.count where ids[c] != selfID {
-            let d = codes.distance(c, to: queryCode, 0)
-            groups[d].items += 1
-            if let queryLabelSet, !queryLabelSet.isDisjoint(with: labels[c]) { groups[d].relevant += 1 }
+        let ranked = NeighbourRanking.exact(queryCode, index: BinaryFlatIndex(codes: codes), top: top, excluding: selfCode,
+                                            threads: threads)
+        let ranking = NeighbourRanking(ranked, query: queryCode, codes: codes, excluding: selfCode,
+                                       isRelevant: queryLabelSet.map { query in { !query.isDisjoint(with: labels[$0]) } })
+        let results = ranking.neighbours.enumerated().map { rank, n -> SearchOutcome.Result in
+            let id = ids[n.code], resultLabels = labels[n.code]
+            return .init(rank: rank + 1, id: id, galleryIndex: position[id], labels: resultLabels,
+                         label: labelText(resultLabels, classNames: classNames), distance: n.distance, relevant: n.relevant,
+                         tieGroupSize: n.tieGroupSize, tieRank: n.tieRank)
         }
-        var shownAtDistance = [Int](repeating: 0, count: codes.bits + 1)
-        var results: [SearchOutcome.Result] = []
-        if k > 0 {
-            for neighbour in index.search(queryCode, k: k, threads: threads).neighbours(ofQuery: 0) where results.count < top {
-                let id = ids[neighbour.index]
-                if id == selfID { continue }
-                let resultLabels = labels[neighbour.index]
-                shownAtDistance[neighbour.distance] += 1
-                results.append(.init(rank: results.count + 1, id: id, galleryIndex: position[id], labels: resultLabels,
-                                     label: labelText(resultLabels, classNames: classNames), distance: neighbour.distance,
-                                     relevant: queryLabels.map { !Set($0).isDisjoint(with: resultLabels) },
-                                     tieGroupSize: groups[neighbour.distance].items, tieRank: shownAtDistance[neighbour.distance]))
-            }
-        }
-        let tieAwarePrecision = queryLabels.map { _ in
-            TieAwareRanking(count: codes.count).expectedHits(groups, k: top) / Double(top)
-        }
+        let tieAwarePrecision = ranking.tieAware(top: top, ranking: TieAwareRanking(count: codes.count), labelled: queryLabels != nil)?
+            .precision
         return SearchOutcome(results: results, classNames: classNames, databaseCount: codes.count, cached: cached,
                              queryLabel: queryLabels.map { labelText($0, classNames: classNames) }, tieAwarePrecision: tieAwarePrecision)
     }

@@ -113,18 +113,11 @@ public final class Workspace: @unchecked Sendable {
             labelSet.map { !$0.isDisjoint(with: gallery.items[codeItems[code]].labels) }
         }
         let (ranked, withinRadius) = rank(query, mode: request.mode, top: request.top, excluding: selfCode)
-        // Tie groups: how many codes (and relevant ones) lie at each distance, the query's own left out.
-        var groups = [TieAwareRanking.Group](repeating: .init(items: 0, relevant: 0), count: bits + 1)
-        for c in 0..<codes.count where c != selfCode {
-            let d = codes.distance(c, to: query, 0)
-            groups[d].items += 1
-            if labelSet != nil, relevant(c) == true { groups[d].relevant += 1 }
-        }
-        var shownAtDistance = [Int](repeating: 0, count: bits + 1)
-        let neighbours = ranked.map { found -> QueryResult.Neighbour in
-            shownAtDistance[found.distance] += 1
-            return QueryResult.Neighbour(item: codeItems[found.index], distance: found.distance, relevant: relevant(found.index),
-                                         tieGroupSize: groups[found.distance].items, tieRank: shownAtDistance[found.distance])
+        let ranking = NeighbourRanking(ranked, query: query, codes: codes, excluding: selfCode,
+                                       isRelevant: labelSet.map { _ in { relevant($0) == true } })
+        let neighbours = ranking.neighbours.map {
+            QueryResult.Neighbour(item: codeItems[$0.code], distance: $0.distance, relevant: $0.relevant,
+                                  tieGroupSize: $0.tieGroupSize, tieRank: $0.tieRank)
         }
         var averagePrecision: Double?
         if let labelSet {
@@ -146,10 +139,10 @@ public final class Workspace: @unchecked Sendable {
                                  neighbours: neighbours, withinRadius: withinRadius, precision: precision,
                                  averagePrecision: averagePrecision, heatmap: encoding.map,
                                  encodeMilliseconds: encodeMilliseconds, searchMilliseconds: searchMilliseconds)
-        result.distanceGroups = groups
-        if labelSet != nil {
-            result.tieAwarePrecision = tieAware.expectedHits(groups, k: request.top) / Double(max(1, request.top))
-            result.tieAwareAveragePrecision = tieAware.expectedAveragePrecision(groups, topK: codes.count)
+        result.distanceGroups = ranking.groups
+        if let figures = ranking.tieAware(top: request.top, ranking: tieAware, labelled: labelSet != nil) {
+            result.tieAwarePrecision = figures.precision
+            result.tieAwareAveragePrecision = figures.averagePrecision
         }
         return result
     }
@@ -161,8 +154,7 @@ public final class Workspace: @unchecked Sendable {
         guard wanted > 0 else { return ([], nil) }
         switch mode {
         case .exact:
-            let found = flat.search(query, k: wanted, threads: 1).neighbours(ofQuery: 0)
-            return (Array(found.filter { $0.index != excluded }.prefix(top)), nil)
+            return (NeighbourRanking.exact(query, index: flat, top: top, excluding: excluded), nil)
         case .radius(let r):
             let found = flat.rangeSearch(query, radius: r, threads: 1)[0].filter { $0.index != excluded }
                 .sorted { ($0.distance, $0.index) < ($1.distance, $1.index) }
