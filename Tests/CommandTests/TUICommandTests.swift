@@ -72,6 +72,10 @@ final class TUICommandTests: XCTestCase {
         XCTAssertTrue(panel.contains("not relevant:") && panel.contains("Hamming distance"), panel)
         tmux.send(literal: "x")
         _ = try tmux.waitUntilGone("any key closes this panel", "panel closed")
+
+        // `H`: the neighbours under their own attention maps (cbam has attention).
+        tmux.send(literal: "H")
+        _ = try tmux.wait("the neighbours' heatmaps") { $0.contains("their attention") && !$0.contains("working...") }
         tmux.send(literal: "q")
     }
 

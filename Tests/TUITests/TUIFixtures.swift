@@ -53,6 +53,7 @@ enum TUIFixtures {
         let letter: Unicode.Scalar
         switch key.subject {
         case .item(let i): letter = Unicode.Scalar(UInt8(65 + i % 26))
+        case .itemHeatmap(let i): letter = Unicode.Scalar(UInt8(97 + i % 26))
         case .queryOriginal: letter = "Q"
         case .queryAugmented: letter = "A"
         case .queryHeatmap: letter = "H"

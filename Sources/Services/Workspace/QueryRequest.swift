@@ -15,16 +15,19 @@ public struct QueryRequest: Hashable, Sendable {
     public var augmentation: AugmentationSpec
     public var top: Int
     public var mode: SearchMode
-    /// Whether to compute the query's attention map (and, with `neighbourHeatmaps`, theirs).
+    /// Whether to compute the query's attention map.
     public var heatmap: Bool
+    /// Whether the neighbours are shown under their own attention maps (each computed once).
+    public var neighbourHeatmaps: Bool
 
     public init(source: Source, augmentation: AugmentationSpec = .identity, top: Int = 12, mode: SearchMode = .exact,
-                heatmap: Bool = false) {
+                heatmap: Bool = false, neighbourHeatmaps: Bool = false) {
         self.source = source
         self.augmentation = augmentation
         self.top = top
         self.mode = mode
         self.heatmap = heatmap
+        self.neighbourHeatmaps = neighbourHeatmaps
     }
 }
 

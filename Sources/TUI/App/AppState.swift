@@ -48,6 +48,8 @@ public struct AppState: Sendable {
     public var top = 12
     public var mode = SearchMode.exact
     public var heatmap = false
+    /// `H`: the neighbours under their own attention maps.
+    public var neighbourHeatmaps = false
     public var history: [HistoryEntry] = []
 
     public var result: QueryResult?
@@ -84,7 +86,13 @@ public struct AppState: Sendable {
 
     /// The search the current query, bends and settings make.
     public var currentRequest: QueryRequest? {
-        source.map { QueryRequest(source: $0, augmentation: adjustments.spec, top: top, mode: mode, heatmap: heatmap) }
+        source.map { QueryRequest(source: $0, augmentation: adjustments.spec, top: top, mode: mode, heatmap: heatmap,
+                                  neighbourHeatmaps: neighbourHeatmaps) }
+    }
+
+    /// The thumbnail of neighbour `item` in the results: under its attention map with `H`.
+    public func neighbourThumbnail(_ item: Int, columns: Int, rows: Int) -> ThumbnailKey {
+        ThumbnailKey(neighbourHeatmaps ? .itemHeatmap(item) : .item(item), columns: columns, rows: rows)
     }
 
     /// Mean of the session's per-query APs, and how many queries it covers.
@@ -139,7 +147,7 @@ public struct AppState: Sendable {
             if let result {
                 let tiles = resultTiles
                 for neighbour in result.neighbours.prefix(tiles.capacity) {
-                    keys.insert(ThumbnailKey(.item(neighbour.item), columns: tiles.thumbColumns, rows: tiles.thumbRows))
+                    keys.insert(neighbourThumbnail(neighbour.item, columns: tiles.thumbColumns, rows: tiles.thumbRows))
                 }
             }
         case .browse:

@@ -185,6 +185,12 @@ public struct AppUpdate: Sendable {
                 return []
             }
             state.heatmap.toggle()
+        case .character("H"):
+            guard state.workspace?.hasAttention == true else {
+                state.message = .init(text: "\(state.workspace?.arch ?? "this model") has no attention module: no heatmaps", isError: false)
+                return []
+            }
+            state.neighbourHeatmaps.toggle()
         case .character("+"), .character("="): state.top = min(AppUpdate.maxTop, state.top + 1)
         case .character("-"): state.top = max(1, state.top - 1)
         case .character("m"): state.mode = state.mode.next

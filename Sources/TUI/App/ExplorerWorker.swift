@@ -97,7 +97,10 @@ public final class ExplorerWorker: @unchecked Sendable {
         if result.heatmap != nil {
             keys.append(ThumbnailKey(.queryHeatmap(result.request), columns: sizes.queryColumns, rows: sizes.queryRows))
         }
-        keys += result.neighbours.map { ThumbnailKey(.item($0.item), columns: sizes.neighbourColumns, rows: sizes.neighbourRows) }
+        keys += result.neighbours.map {
+            ThumbnailKey(result.request.neighbourHeatmaps ? .itemHeatmap($0.item) : .item($0.item),
+                         columns: sizes.neighbourColumns, rows: sizes.neighbourRows)
+        }
         var grids: [ThumbnailKey: CellGrid] = [:]
         for key in keys { grids[key] = thumbnail(key) }
         return grids
@@ -113,6 +116,17 @@ public final class ExplorerWorker: @unchecked Sendable {
             picture = { try? workspace.gallery.image(at: i) }
             cacheKey = CellGridKey(item: "\(openedChoice ?? -1)/\(i)", columns: key.columns, rows: key.rows, mode: renderer.mode,
                                    symbols: renderer.symbols)
+        case .itemHeatmap(let i):
+            // Encoded once per item and size: the cache keeps the overlaid thumbnail.
+            guard let workspace else { return nil }
+            picture = {
+                guard let image = try? workspace.gallery.image(at: i),
+                      let map = workspace.model.network.attentionMap(of: image, preprocessor: workspace.model.preprocessor).map
+                else { return nil }
+                return Heatmap.overlay(map.image(0), on: image)
+            }
+            cacheKey = CellGridKey(item: "\(openedChoice ?? -1)/\(i)/attention", columns: key.columns, rows: key.rows,
+                                   mode: renderer.mode, symbols: renderer.symbols)
         case .queryOriginal(let request), .queryAugmented(let request), .queryHeatmap(let request):
             guard let result = lastResult, result.request == request else { return nil }
             switch key.subject {

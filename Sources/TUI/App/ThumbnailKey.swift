@@ -6,6 +6,8 @@ public struct ThumbnailKey: Hashable, Sendable {
     public enum Subject: Hashable, Sendable {
         /// A gallery item as stored.
         case item(Int)
+        /// A gallery item under its own attention map (the model's attention when it is encoded).
+        case itemHeatmap(Int)
         /// The current query as opened.
         case queryOriginal(QueryRequest)
         /// The current query as augmented (what was encoded).

@@ -14,6 +14,7 @@ public enum KeyBindings {
         ("n", "noise: sigma 8, 16, 32, none"),
         ("x", "reset every bend"),
         ("h", "attention heatmap of the query on / off"),
+        ("H", "attention heatmaps of the neighbours on / off"),
         ("+ / -", "more / fewer neighbours (n)"),
         ("m", "search mode: exact Hamming, LSH, radius 2"),
         ("s", "sweep P@n over rotation, then crop, then off"),

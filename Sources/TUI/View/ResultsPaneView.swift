@@ -26,12 +26,13 @@ enum ResultsPaneView {
         }
         if groups.contains(where: { $0.hasSuffix("tied") }) { title += " | " + groups.joined(separator: ", ") }
         if result.neighbours.isEmpty { title += ": nothing found" }
+        if state.neighbourHeatmaps { title += " | their attention" }
         screen.put(fitted(title, layout.results.width), x: layout.results.x, y: header, style: .bold)
         for i in 0..<shown {
             let neighbour = result.neighbours[i]
             let frame = tiles.thumbnailFrame(i)
-            ScreenRenderer.drawThumbnail(&screen, ThumbnailKey(.item(neighbour.item), columns: tiles.thumbColumns, rows: tiles.thumbRows),
-                                         in: frame, state)
+            ScreenRenderer.drawThumbnail(&screen, state.neighbourThumbnail(neighbour.item, columns: tiles.thumbColumns,
+                                                                           rows: tiles.thumbRows), in: frame, state)
             let (mark, color) = ScreenRenderer.mark(neighbour.relevant)
             let selected = i == state.selection && state.overlay == .none
             // "d0 1/171": the tie group's size, when the distance is shared (ties go by gallery order).
