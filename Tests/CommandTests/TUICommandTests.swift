@@ -46,7 +46,7 @@ final class TUICommandTests: XCTestCase {
         try runSession(term: "tmux-direct")
     }
 
-    func testTheDefaultScreenShowsTieGroupsTieAwareFiguresAndCodeHealth() throws {
+    func testTheDefaultScreenShowsTiesAndTheNewKeysWork() throws {
         // The demo gallery's codes tie a lot: the neighbours say which group they belong to and
         // the status line gives P@n and AP over every order of the tied items beside the field's.
         let tiny = try TrainedTinyModel.get()
@@ -76,6 +76,18 @@ final class TUICommandTests: XCTestCase {
         // `H`: the neighbours under their own attention maps (cbam has attention).
         tmux.send(literal: "H")
         _ = try tmux.wait("the neighbours' heatmaps") { $0.contains("their attention") && !$0.contains("working...") }
+        tmux.send(literal: "H")
+
+        // `v`: the next model on the demo gallery (the 12-bit one) answers the same query below,
+        // with its own P@n and AP, and neighbours only one model returned are starred.
+        tmux.send(literal: "v")
+        let split = try tmux.wait("the comparison") { $0.contains("B cifar10-scratch-12 P@12 ") && !$0.contains("working...") }
+        XCTAssertTrue(split.contains("A cifar10-scratch-48: Top 12 of 2000"), split)
+        XCTAssertNotNil(split.range(of: #"B cifar10-scratch-12 P@12 [01]\.\d{3} \(ties [01]\.\d{3}\) AP [01]\.\d{4}"#,
+                                    options: .regularExpression), split)
+        XCTAssertNotNil(split.range(of: #"P@12 [01]\.\d{3} \(ties"#, options: .regularExpression), "A's own P@n in the status line:\n\(split)")
+        tmux.send(literal: "v")
+        _ = try tmux.waitUntilGone("B cifar10-scratch-12", "the comparison closed")
         tmux.send(literal: "q")
     }
 

@@ -36,12 +36,15 @@ public struct EmbeddedAssets: Sendable {
     /// The default model: the best from-scratch CIFAR-10 model, at 48 bits.
     public static let defaultModel = "cifar10-scratch-48.safetensors"
 
-    /// Model files: the default first, then the rest grouped as `hashscope models` lists them
-    /// (by arch, backbone, bits); files without hashscope metadata are left out.
+    /// Model files: the default first, then the self-contained models grouped as `hashscope
+    /// models` lists them (by arch, bits), then the heads on a backbone (they need its weights);
+    /// files without hashscope metadata are left out.
     public var models: [String] {
         guard let catalog = try? ModelCatalog(folder: folder + "/models") else { return [] }
-        let paths = catalog.entries.map(\.path)
-        return paths.filter { $0.hasSuffix("/" + Self.defaultModel) } + paths.filter { !$0.hasSuffix("/" + Self.defaultModel) }
+        let isDefault = { (entry: ModelCatalog.Entry) in entry.path.hasSuffix("/" + Self.defaultModel) }
+        let rest = catalog.entries.filter { !isDefault($0) }
+        return (catalog.entries.filter(isDefault) + rest.filter { $0.metadata.backbone == nil } + rest.filter { $0.metadata.backbone != nil })
+            .map(\.path)
     }
 
     /// The demo gallery's shipped codes under `model` (scripts/make-demo-gallery), when `gallery`

@@ -10,6 +10,9 @@ public enum AppEvent: Sendable {
     case workspaceFailed(choice: Int, String)
     case searchFinished(generation: Int, QueryResult, [ThumbnailKey: CellGrid])
     case searchFailed(generation: Int, String)
+    /// The same request through the comparison model (`v`).
+    case comparisonFinished(generation: Int, QueryResult, [ThumbnailKey: CellGrid])
+    case comparisonFailed(generation: Int, String)
     case thumbnailsReady([ThumbnailKey: CellGrid])
     case sweepFinished(generation: Int, SweepResult)
     case sweepFailed(generation: Int, String)
@@ -23,6 +26,8 @@ public enum Effect: Hashable, Sendable {
     case openWorkspace(choice: Int, WorkspaceChoice)
     /// Encode and search `request`, and render the thumbnails of the result at these sizes.
     case search(generation: Int, QueryRequest, thumbnails: ThumbnailSizes)
+    /// The same search through a second model on the same gallery (opened on first use).
+    case compare(generation: Int, QueryRequest, WorkspaceChoice, thumbnails: ThumbnailSizes)
     /// Render these (missing) thumbnails.
     case thumbnails([ThumbnailKey])
     case sweep(generation: Int, QueryRequest, SweepKind)

@@ -53,6 +53,9 @@ public struct AppState: Sendable {
     public var history: [HistoryEntry] = []
 
     public var result: QueryResult?
+    /// `v`: the choice compared with the open one (same gallery) and its answer to the same request.
+    public var comparisonChoice: Int?
+    public var comparison: QueryResult?
     /// The generation of the latest search asked for; answers to older ones are dropped.
     public var generation = 0
     public var searching = false
@@ -114,7 +117,15 @@ public struct AppState: Sendable {
         return TileGrid(area: area, thumbColumns: width, thumbRows: width / 2)
     }
 
-    public var resultTiles: TileGrid { layout.resultTiles(count: top) }
+    public var resultTiles: TileGrid { layout.resultTiles(count: top, split: comparisonChoice != nil) }
+    public var comparisonTiles: TileGrid { layout.comparisonTiles(count: top) }
+
+    /// Gallery items among one result's neighbours but not the other's (marked on screen).
+    public var onlyInOne: Set<Int> {
+        guard let result, let comparison else { return [] }
+        let a = Set(result.neighbours.map(\.item)), b = Set(comparison.neighbours.map(\.item))
+        return a.symmetricDifference(b)
+    }
 
     /// The first item of the browse page holding the cursor.
     public var browsePageStart: Int {
@@ -148,6 +159,12 @@ public struct AppState: Sendable {
                 let tiles = resultTiles
                 for neighbour in result.neighbours.prefix(tiles.capacity) {
                     keys.insert(neighbourThumbnail(neighbour.item, columns: tiles.thumbColumns, rows: tiles.thumbRows))
+                }
+                if comparisonChoice != nil, let comparison {
+                    let lower = comparisonTiles
+                    for neighbour in comparison.neighbours.prefix(lower.capacity) {
+                        keys.insert(ThumbnailKey(.item(neighbour.item), columns: lower.thumbColumns, rows: lower.thumbRows))
+                    }
                 }
             }
         case .browse:

@@ -49,6 +49,10 @@ public struct AppUpdate: Sendable {
             state.browseFilter = nil
             state.source = .item(0)
             if state.heatmap && !summary.hasAttention { state.heatmap = false }
+            if let other = state.comparisonChoice, other == choice || state.choices[other].gallerySpec != state.choices[choice].gallerySpec {
+                state.comparisonChoice = nil
+            }
+            state.comparison = nil
             return search(&state)
         case .workspaceFailed(let choice, let text):
             guard choice == state.loadingChoice else { return [] }
@@ -65,6 +69,17 @@ public struct AppUpdate: Sendable {
             state.timings.search = result.searchMilliseconds
             if let ap = result.averagePrecision { state.sessionAP[AppState.sessionKey(result.request)] = ap }
             state.thumbnails.merge(thumbnails) { _, new in new }
+            return prune(&state)
+        case .comparisonFinished(let generation, let result, let thumbnails):
+            guard generation == state.generation, state.comparisonChoice != nil else { return [] }
+            state.comparison = result
+            state.thumbnails.merge(thumbnails) { _, new in new }
+            return prune(&state)
+        case .comparisonFailed(let generation, let text):
+            guard generation == state.generation else { return [] }
+            state.comparisonChoice = nil
+            state.comparison = nil
+            state.message = .init(text: text, isError: true)
             return prune(&state)
         case .searchFailed(let generation, let text):
             guard generation == state.generation else { return [] }
@@ -141,6 +156,19 @@ public struct AppUpdate: Sendable {
         case .character("?"):
             state.overlay = .help
             return []
+        case .character("v"):
+            if state.comparisonChoice != nil {
+                state.comparisonChoice = nil
+                state.comparison = nil
+                return search(&state)
+            }
+            guard let active = state.activeChoice,
+                  let other = state.choices.indices.first(where: { $0 != active && state.choices[$0].gallerySpec == state.choices[active].gallerySpec })
+            else {
+                state.message = .init(text: "v compares two models on one gallery: pass a second --model (or pick one with M, then v)", isError: false)
+                return []
+            }
+            return compare(with: other, &state)
         case .character("i"):
             guard state.workspace?.health != nil else {
                 state.message = .init(text: "no codes open yet", isError: false)
@@ -283,6 +311,9 @@ public struct AppUpdate: Sendable {
         case .enter:
             state.overlay = .none
             return selected == state.activeChoice ? [] : open(choice: selected, &state)
+        case .character("v"):
+            state.overlay = .none
+            return compare(with: selected, &state)
         case .character("q"), .interrupt: return quit(&state)
         default: state.overlay = .none
         }
@@ -310,6 +341,21 @@ public struct AppUpdate: Sendable {
     private func quit(_ state: inout AppState) -> [Effect] {
         state.quitting = true
         return [.quit]
+    }
+
+    /// Shows `choice`'s results for the same query below the open model's (same gallery only).
+    private func compare(with choice: Int, _ state: inout AppState) -> [Effect] {
+        guard let active = state.activeChoice, choice != active else {
+            state.message = .init(text: "that is the open model: pick another to compare with", isError: false)
+            return []
+        }
+        guard state.choices[choice].gallerySpec == state.choices[active].gallerySpec else {
+            state.message = .init(text: "only models on the same gallery can be compared", isError: false)
+            return []
+        }
+        state.comparisonChoice = choice
+        state.comparison = nil
+        return search(&state)
     }
 
     private func open(choice: Int, _ state: inout AppState) -> [Effect] {
@@ -354,12 +400,22 @@ public struct AppUpdate: Sendable {
             state.sweep = nil
             state.sweepPending = kind
             if case .item = request.source {
-                return [.search(generation: state.generation, request, thumbnails: state.thumbnailSizes),
-                        .sweep(generation: state.sweepGeneration, request, kind)]
+                return [.search(generation: state.generation, request, thumbnails: state.thumbnailSizes)]
+                    + comparisonEffect(state, request) + [.sweep(generation: state.sweepGeneration, request, kind)]
             }
             state.sweepPending = nil
         }
-        return [.search(generation: state.generation, request, thumbnails: state.thumbnailSizes)]
+        return [.search(generation: state.generation, request, thumbnails: state.thumbnailSizes)] + comparisonEffect(state, request)
+    }
+
+    /// The comparison model's search of the same request, at the lower pane's sizes.
+    private func comparisonEffect(_ state: AppState, _ request: QueryRequest) -> [Effect] {
+        guard let other = state.comparisonChoice else { return [] }
+        var sizes = state.thumbnailSizes
+        let tiles = state.comparisonTiles
+        sizes.neighbourColumns = tiles.thumbColumns
+        sizes.neighbourRows = tiles.thumbRows
+        return [.compare(generation: state.generation, request, state.choices[other], thumbnails: sizes)]
     }
 
     /// Drops thumbnails no longer on screen and asks for the missing ones.

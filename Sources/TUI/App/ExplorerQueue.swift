@@ -73,9 +73,9 @@ final class ExplorerQueue: @unchecked Sendable {
         }
     }
 
-    private static func isQueryWork(_ effect: Effect) -> Bool { [1, 2, 3].contains(kind(effect)) }
+    private static func isQueryWork(_ effect: Effect) -> Bool { [1, 2, 3, 6].contains(kind(effect)) }
 
-    /// 0 open, 1 search, 2 thumbnails, 3 sweep, 4 save, 5 quit.
+    /// 0 open, 1 search, 2 thumbnails, 3 sweep, 4 save, 5 quit, 6 the comparison's search.
     private static func kind(_ effect: Effect) -> Int {
         switch effect {
         case .openWorkspace: return 0
@@ -84,6 +84,7 @@ final class ExplorerQueue: @unchecked Sendable {
         case .sweep: return 3
         case .save: return 4
         case .quit: return 5
+        case .compare: return 6
         }
     }
 }

@@ -16,6 +16,8 @@ public final class ExplorerWorker: @unchecked Sendable {
     private var workspace: Workspace?
     private var openedChoice: Int?
     private var lastResult: QueryResult?
+    /// The comparison model's workspace (`v`), kept while the same choice is compared.
+    private var comparison: (choice: WorkspaceChoice, workspace: Workspace)?
 
     public init(colorMode: ColorMode, cacheFolder: String?, threads: Int = 2) {
         renderer = ChafaCellRenderer(mode: colorMode)
@@ -46,6 +48,20 @@ public final class ExplorerWorker: @unchecked Sendable {
                 post(.searchFinished(generation: generation, result, thumbnails(for: result, sizes: sizes)))
             } catch {
                 post(.searchFailed(generation: generation, error.message))
+            }
+        case .compare(let generation, let request, let choice, let sizes):
+            do {
+                if comparison?.choice != choice {
+                    comparison = (choice, try Workspace.open(modelPath: choice.modelPath, gallerySpec: choice.gallerySpec,
+                                                             indexPath: choice.indexPath, cacheFolder: cacheFolder, threads: threads))
+                }
+                guard let other = comparison?.workspace else { return }
+                var plain = request
+                plain.heatmap = false
+                let result = try other.search(plain)
+                post(.comparisonFinished(generation: generation, result, thumbnails(for: result, sizes: sizes, neighboursOnly: true)))
+            } catch {
+                post(.comparisonFailed(generation: generation, error.message))
             }
         case .thumbnails(let keys):
             var grids: [ThumbnailKey: CellGrid] = [:]
@@ -89,12 +105,12 @@ public final class ExplorerWorker: @unchecked Sendable {
         return name.isEmpty ? spec : name
     }
 
-    private func thumbnails(for result: QueryResult, sizes: ThumbnailSizes) -> [ThumbnailKey: CellGrid] {
-        var keys = [ThumbnailKey(.queryOriginal(result.request), columns: sizes.queryColumns, rows: sizes.queryRows)]
-        if !result.request.augmentation.isIdentity {
+    private func thumbnails(for result: QueryResult, sizes: ThumbnailSizes, neighboursOnly: Bool = false) -> [ThumbnailKey: CellGrid] {
+        var keys = neighboursOnly ? [] : [ThumbnailKey(.queryOriginal(result.request), columns: sizes.queryColumns, rows: sizes.queryRows)]
+        if !neighboursOnly && !result.request.augmentation.isIdentity {
             keys.append(ThumbnailKey(.queryAugmented(result.request), columns: sizes.queryColumns, rows: sizes.queryRows))
         }
-        if result.heatmap != nil {
+        if !neighboursOnly && result.heatmap != nil {
             keys.append(ThumbnailKey(.queryHeatmap(result.request), columns: sizes.queryColumns, rows: sizes.queryRows))
         }
         keys += result.neighbours.map {

@@ -24,7 +24,7 @@ enum OverlayView {
             let width = min(layout.columns - 4, 76)
             let lines = state.choices.enumerated().map { i, choice in
                 (i == selected ? "> " : "  ") + (i == state.activeChoice ? "* " : "  ") + "\(choice.modelPath) on \(choice.gallerySpec)"
-            } + ["", "Enter opens, Esc closes"]
+            } + ["", "Enter opens, v compares with the open one, Esc closes"]
             box(&screen, layout, width: width, title: "models and galleries", lines: lines)
         case .health:
             let width = min(layout.columns - 4, 76)

@@ -90,7 +90,18 @@ public struct ScreenLayout: Hashable, Sendable {
     /// Whether the screen is large enough to draw; below it, the app says how large it must be.
     public var fits: Bool { columns >= Self.minimumColumns && rows >= Self.minimumRows }
 
-    public func resultTiles(count: Int) -> TileGrid { TileGrid.fitting(results, count: count) }
+    public func resultTiles(count: Int, split: Bool = false) -> TileGrid {
+        TileGrid.fitting(split ? primaryResults : results, count: count)
+    }
+
+    /// With a comparison (`v`): the first model's results in the upper half, the second's in the
+    /// lower half under their own header line.
+    public var primaryResults: Rect { Rect(x: results.x, y: results.y, width: results.width, height: (results.height - 1) / 2) }
+    public var comparisonResults: Rect {
+        let top = primaryResults.y + primaryResults.height + 1
+        return Rect(x: results.x, y: top, width: results.width, height: results.y + results.height - top)
+    }
+    public func comparisonTiles(count: Int) -> TileGrid { TileGrid.fitting(comparisonResults, count: count) }
 
     /// Query pane slots: the original at left, the augmented at right, the heatmap below the original.
     public var originalSlot: Rect { Rect(x: query.x + 1, y: query.y + 1, width: queryThumbColumns, height: queryThumbRows) }
