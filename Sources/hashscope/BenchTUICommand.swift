@@ -20,8 +20,12 @@ struct BenchTUICommand: ParsableCommand {
             backspace, and h h when the model has attention. Times are wall-clock milliseconds \
             per key; the first --warmup presses are not counted.
 
-            JSON keys: model, gallery, columns, rows, color_mode, keys, p50_ms, p95_ms, max_ms, \
-            mean_ms, encode_p50_ms, search_p50_ms, database. \
+            With --compare FILE the second model is opened on the same gallery and `v` splits \
+            the results pane first, so every key searches with both models (the two-model \
+            view's latency).
+
+            JSON keys: model, compare (null without it), gallery, columns, rows, color_mode, keys, \
+            p50_ms, p95_ms, max_ms, mean_ms, encode_p50_ms, search_p50_ms, database. \
             Exit status: 0 ok; 2 bad arguments or a model/gallery that cannot be opened.
             """)
 
@@ -30,6 +34,9 @@ struct BenchTUICommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("The gallery, as KIND:PATH (default: the embedded demo gallery).", valueName: "spec"))
     var gallery: String?
+
+    @Option(help: ArgumentHelp("A second model on the same gallery: time the keys with the two-model view (v) on.", valueName: "file"))
+    var compare: String?
 
     @Option(help: "Screen columns.")
     var columns: Int = 120
@@ -60,12 +67,21 @@ struct BenchTUICommand: ParsableCommand {
         guard let modelPath = model ?? assets?.models.first, let gallerySpec = gallery ?? assets?.demoGallery else {
             throw CommandError("no model or gallery: pass --model and --gallery (no assets folder was found)")
         }
-        let explorer = HeadlessExplorer(choices: [WorkspaceChoice(modelPath: modelPath, gallerySpec: gallerySpec)], columns: columns,
+        let assetsIndex = { (model: String) in assets?.demoIndex(model: model, gallery: gallerySpec) }
+        var choices = [WorkspaceChoice(modelPath: modelPath, gallerySpec: gallerySpec, indexPath: assetsIndex(modelPath))]
+        if let compare { choices.append(WorkspaceChoice(modelPath: compare, gallerySpec: gallerySpec, indexPath: assetsIndex(compare))) }
+        let explorer = HeadlessExplorer(choices: choices, columns: columns,
                                         rows: rows, colorMode: ColorMode(rawValue: colors)!, cacheFolder: CodeCache.defaultFolder,
                                         saveFolder: FileManager.default.temporaryDirectory.path)
         explorer.start()
         guard let workspace = explorer.state.workspace, explorer.state.result != nil else {
             throw CommandError(explorer.state.message?.text ?? "\(modelPath) on \(gallerySpec): no result")
+        }
+        if compare != nil {
+            explorer.send(.key(.character("v")))
+            guard explorer.state.comparison != nil else {
+                throw CommandError(explorer.state.message?.text ?? "\(compare ?? ""): the comparison did not open")
+            }
         }
         var script: [Key] = "rrcbfnxmmm+-".map { .character($0) } + [.right, .enter, .backspace]
         if workspace.hasAttention { script += [.character("h"), .character("h")] }
@@ -88,18 +104,14 @@ struct BenchTUICommand: ParsableCommand {
             let sorted = values.sorted()
             return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, sorted.count * p / 100)]
         }
-        let report: [String: Any] = [
-            "model": modelPath, "gallery": gallerySpec, "columns": columns, "rows": rows, "color_mode": colors, "keys": keys,
-            "p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95), "max_ms": times.max() ?? 0,
-            "mean_ms": times.reduce(0, +) / Double(times.count), "encode_p50_ms": percentile(encodes, 50),
-            "search_p50_ms": percentile(searches, 50), "database": workspace.encodedCount,
-        ]
         if json {
-            let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
-            print(String(decoding: data, as: UTF8.self))
+            print(BenchTUIJSON(model: modelPath, compare: compare, gallery: gallerySpec, columns: columns, rows: rows, color_mode: colors,
+                               keys: keys, p50_ms: percentile(times, 50), p95_ms: percentile(times, 95), max_ms: times.max() ?? 0,
+                               mean_ms: times.reduce(0, +) / Double(times.count), encode_p50_ms: percentile(encodes, 50),
+                               search_p50_ms: percentile(searches, 50), database: workspace.encodedCount).jsonText)
         } else {
-            print(String(format: "%@ on %@ (%d images), %dx%d, %@ colours, %d keys: p50 %.1f ms, p95 %.1f ms, max %.1f ms (encode p50 %.1f ms, search p50 %.1f ms)",
-                         modelPath, gallerySpec, workspace.encodedCount, columns, rows, colors, keys, percentile(times, 50),
+            print(String(format: "%@%@ on %@ (%d images), %dx%d, %@ colours, %d keys: p50 %.1f ms, p95 %.1f ms, max %.1f ms (encode p50 %.1f ms, search p50 %.1f ms)",
+                         modelPath, compare.map { " beside " + $0 } ?? "", gallerySpec, workspace.encodedCount, columns, rows, colors, keys, percentile(times, 50),
                          percentile(times, 95), times.max() ?? 0, percentile(encodes, 50), percentile(searches, 50)))
         }
         fflush(nil)

@@ -86,6 +86,17 @@ final class IndexAndBenchCommandTests: XCTestCase {
         XCTAssertEqual(report["database"] as? Int, 50)
         let small = try tiny.run(["bench", "tui", "--model", tiny.model, "--gallery", tiny.gallery, "--columns", "60"])
         XCTAssertEqual(small.status, 2, "below 80 x 24 is a usage error")
+
+        // With --compare every key searches with both models (the v view).
+        let second = tiny.scratch.path + "/bench-compare.safetensors"
+        if !FileManager.default.fileExists(atPath: second) { try FileManager.default.copyItem(atPath: tiny.model, toPath: second) }
+        let two = try tiny.run(["bench", "tui", "--model", tiny.model, "--compare", second, "--gallery", tiny.gallery, "--keys", "10",
+                                "--warmup", "1", "--columns", "100", "--rows", "30", "--json"])
+        XCTAssertEqual(two.status, 0, two.stderr)
+        let twoReport = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(two.stdout.utf8)) as? [String: Any], two.stdout)
+        XCTAssertEqual(twoReport["compare"] as? String, second)
+        XCTAssertGreaterThan(try XCTUnwrap(twoReport["p95_ms"] as? Double), 0)
+        XCTAssertTrue(report["compare"] is NSNull, "one model: compare is null")
     }
 
     func testIndexBuildCountsUnreadableImagesAndRefusesBadInput() throws {
