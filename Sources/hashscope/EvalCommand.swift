@@ -64,10 +64,6 @@ struct EvalCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
     var model: String
 
-
-
-
-
     @Option(help: ArgumentHelp("exact: Hamming ranking of the binary codes; lsh: cosine LSH over the real-valued outputs (see below).", valueName: "exact|lsh"))
     var search = "exact"
 

@@ -33,7 +33,6 @@ struct IndexBuildCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the codes as a faiss IndexBinaryFlat file.", valueName: "file"))
     var faiss: String?
 
-
     func run() throws {
         threading.configure()
         MemoryTuning.keepFreedMemoryForReuse()

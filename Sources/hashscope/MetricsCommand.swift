@@ -74,49 +74,40 @@ struct MetricsCommand: ParsableCommand {
     @Option(name: .customLong("at"), help: ArgumentHelp("Also report P@k and R@k at k (repeatable; 10, 100, 1000 always).", valueName: "k"))
     var extraCutoffs: [Int] = []
 
-
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
     func run() throws {
         threading.configure()
-        let metrics: RetrievalMetrics
-        metrics = try evaluate()
+        let metrics = try evaluate()
         print(json ? MetricsJSON(metrics).jsonText : MetricsReport.table(metrics))
     }
 
     private func evaluate() throws -> RetrievalMetrics {
-        if let topk, topk <= 0 { throw MetricsInputError("--topk must be a positive k (got \(topk)); leave it out for all") }
-        if let bad = extraCutoffs.first(where: { $0 <= 0 }) { throw MetricsInputError("--at must be a positive k (got \(bad))") }
+        if let topk, topk <= 0 { throw CommandError("--topk must be a positive k (got \(topk)); leave it out for all") }
+        if let bad = extraCutoffs.first(where: { $0 <= 0 }) { throw CommandError("--at must be a positive k (got \(bad))") }
         if let packed {
             guard BinaryCodes.bitRange.contains(packed), packed % 8 == 0 else {
-                throw MetricsInputError("--packed \(packed): packed codes need a multiple of 8 bits in 8...1024")
+                throw CommandError("--packed \(packed): packed codes need a multiple of 8 bits in 8...1024")
             }
         }
 
         let queries = try NPYInputs.codes(NPYFile.read(queryCodes), source: queryCodes, packedBits: packed)
         let database = try NPYInputs.codes(NPYFile.read(dbCodes), source: dbCodes, packedBits: packed)
         guard queries.bits == database.bits else {
-            throw MetricsInputError("\(dbCodes): \(database.bits)-bit codes, but the query codes (\(queryCodes)) have \(queries.bits) bits")
+            throw CommandError("\(dbCodes): \(database.bits)-bit codes, but the query codes (\(queryCodes)) have \(queries.bits) bits")
         }
         let queryLabelSet = try NPYInputs.labels(NPYFile.read(queryLabels), source: queryLabels)
         let databaseLabelSet = try NPYInputs.labels(NPYFile.read(dbLabels), source: dbLabels)
         for (labels, codes, labelFile, codeFile) in [(queryLabelSet, queries, queryLabels, queryCodes), (databaseLabelSet, database, dbLabels, dbCodes)]
         where labels.count != codes.count {
-            throw MetricsInputError("\(labelFile): \(labels.count) labels for the \(codes.count) codes of \(codeFile)")
+            throw CommandError("\(labelFile): \(labels.count) labels for the \(codes.count) codes of \(codeFile)")
         }
         let relevance: Relevance
         do { relevance = try Relevance(query: queryLabelSet, database: databaseLabelSet) } catch {
-            throw MetricsInputError("\(error.side == .query ? queryLabels : dbLabels): \(error.message)")
+            throw CommandError("\(error.side == .query ? queryLabels : dbLabels): \(error.message)")
         }
         return RetrievalEvaluator.evaluate(queries: queries, database: database, relevance: relevance, topK: topk,
                                            cutoffs: RetrievalMetrics.standardCutoffs + extraCutoffs, threads: threading.threads)
     }
-}
-
-/// Bad `metrics` input found after the files were read, or a bad option value: one line.
-struct MetricsInputError: Error, LocalizedError {
-    let message: String
-    init(_ message: String) { self.message = message }
-    var errorDescription: String? { message }
 }

@@ -37,15 +37,11 @@ struct RobustnessCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
     var model: String
 
-
-
     @Option(help: ArgumentHelp("The sweep, as OPERATION:START:STOP:STEP (e.g. rotate:0:90:15).", valueName: "sweep"))
     var transform: String
 
     @Option(help: ArgumentHelp("Use a seeded random subset of this many queries (default: all).", valueName: "n"))
     var queries: Int?
-
-
 
     @Flag(name: .customLong("no-cache"), help: "Encode the database; read and write no cached codes.")
     var noCache = false

@@ -55,7 +55,6 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "How many results.")
     var top: Int = 10
 
-
     @Flag(name: .customLong("no-cache"), help: "Encode the gallery; read and write no cached codes.")
     var noCache = false
 

@@ -50,8 +50,6 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Code length in bits (8...1024).")
     var bits: Int
 
-
-
     @Option(help: "Epochs to train.")
     var epochs: Int
 
@@ -63,8 +61,6 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Optimizer: \(OptimizerChoice.names) (default: the recipe's).", valueName: "name"))
     var optimizer: String?
-
-
 
     @Option(help: ArgumentHelp("A pretrained backbone to train a head on (\(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
     var backbone: String?
