@@ -91,18 +91,12 @@ struct BenchBackboneCommand: ParsableCommand {
         let ms = BenchNetworkCommand.median(times)
         let side = Self.featureSide(size)
         let gflop = 2 * Double(Self.forwardMultiplyAdds(size: size)) * Double(batch) / 1e9
-        let result: [String: Any] = [
-            "model": "efficientnet-lite0", "size": size, "batch": batch, "threads": threads,
-            "iterations": iterations, "warmup": warmup,
-            "feature_map": [EfficientNetLiteConfig.headChannels, side, side],
-            "ms_per_batch": ms, "ms_per_image": ms / Double(batch),
-            "images_per_second": Double(batch) / (ms / 1000),
-            "min_ms_per_batch": times.min() ?? ms, "max_ms_per_batch": times.max() ?? ms,
-            "forward_gflop": gflop, "gflops": gflop / (ms / 1000),
-        ]
         if json {
-            let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .prettyPrinted])
-            print(String(decoding: data, as: UTF8.self))
+            print(BenchBackboneJSON(model: "efficientnet-lite0", size: size, batch: batch, threads: threads, iterations: iterations,
+                                    warmup: warmup, feature_map: [EfficientNetLiteConfig.headChannels, side, side],
+                                    ms_per_batch: ms, ms_per_image: ms / Double(batch), images_per_second: Double(batch) / (ms / 1000),
+                                    min_ms_per_batch: times.min() ?? ms, max_ms_per_batch: times.max() ?? ms,
+                                    forward_gflop: gflop, gflops: gflop / (ms / 1000)).jsonText)
         } else {
             print(String(format: "efficientnet-lite0 to pooled features, %dx%d, batch %d, %d threads, median of %d after %d warm-up:",
                          size, size, batch, threads, iterations, warmup))

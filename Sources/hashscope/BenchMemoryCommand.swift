@@ -44,9 +44,7 @@ struct BenchMemoryCommand: ParsableCommand {
         }
         let gbPerSecond = Double(words * 8) / best / 1e9
         if json {
-            let object: [String: Any] = ["read_gb_per_s": gbPerSecond, "threads": threads, "megabytes": megabytes]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
-            print(String(decoding: data, as: UTF8.self))
+            print(BenchMemoryJSON(read_gb_per_s: gbPerSecond, threads: threads, megabytes: megabytes).jsonText)
         } else {
             print(String(format: "memory read  %.1f GB/s (%d thread(s), %d MiB buffer)", gbPerSecond, threads, megabytes))
         }

@@ -111,17 +111,12 @@ struct BenchNetworkCommand: ParsableCommand {
         let encodeMs = Self.median(encodeTimes), trainMs = Self.median(trainTimes)
         let macs = Self.forwardMultiplyAdds(architecture, bits: bits, classes: network.classCount, size: Self.inputSize)
         let gflop = 2 * Double(macs) * Double(batch) / 1e9
-        let result: [String: Any] = [
-            "arch": arch, "bits": bits, "classes": network.classCount as Any? ?? NSNull(), "batch": batch,
-            "threads": threads, "iterations": iterations, "warmup": warmup,
-            "encode_ms": encodeMs, "encode_images_per_second": Double(batch) / (encodeMs / 1000),
-            "train_step_ms": trainMs, "train_images_per_second": Double(batch) / (trainMs / 1000),
-            "forward_gflop": gflop, "encode_gflops": gflop / (encodeMs / 1000),
-            "train_gflops": 3 * gflop / (trainMs / 1000),
-        ]
         if json {
-            let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .prettyPrinted])
-            print(String(decoding: data, as: UTF8.self))
+            print(BenchNetworkJSON(arch: arch, bits: bits, classes: network.classCount, batch: batch, threads: threads,
+                                   iterations: iterations, warmup: warmup, encode_ms: encodeMs,
+                                   encode_images_per_second: Double(batch) / (encodeMs / 1000), train_step_ms: trainMs,
+                                   train_images_per_second: Double(batch) / (trainMs / 1000), forward_gflop: gflop,
+                                   encode_gflops: gflop / (encodeMs / 1000), train_gflops: 3 * gflop / (trainMs / 1000)).jsonText)
         } else {
             print(String(format: "%@ %d bits, batch %d, %d threads, median of %d:", arch, bits, batch, threads, iterations))
             print(String(format: "  encode: %.2f ms/batch, %.0f images/s, %.1f GFLOP/s (%.3f GFLOP per forward)",

@@ -79,13 +79,9 @@ struct BenchSearchCommand: ParsableCommand {
         let codesPerSecond = Double(flat.count) / (median / 1e3)
 
         if json {
-            let object: [String: Any] = [
-                "ms_per_query": median, "batch_ms_per_query": batchMs, "codes_per_second": codesPerSecond,
-                "bits": bits, "count": flat.count, "queries": queries, "k": k, "threads": threads, "kind": kind.rawValue,
-                "kernel": flat.kernel.rawValue,
-            ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
-            print(String(decoding: data, as: UTF8.self))
+            print(BenchSearchJSON(ms_per_query: median, batch_ms_per_query: batchMs, codes_per_second: codesPerSecond, bits: bits,
+                                  count: flat.count, queries: queries, k: k, threads: threads, kind: kind.rawValue,
+                                  kernel: flat.kernel.rawValue).jsonText)
         } else {
             print("index        \(index) (\(kind.rawValue), \(flat.count) codes of \(bits) bits)")
             print("search       top \(k), \(threads) thread(s), \(queries) random queries, \(flat.kernel.rawValue) kernel")

@@ -55,7 +55,7 @@ struct BenchThumbnailsCommand: ParsableCommand {
                 inputs.append((path, try ImageDecoder.decode(file: path)))
             }
         }
-        var rowsOut: [[String: Any]] = []
+        var rowsOut: [BenchThumbnailJSON] = []
         for mode in [ColorMode.truecolor, .indexed240] {
             let renderer = ChafaCellRenderer(mode: mode)
             for (name, image) in inputs {
@@ -68,8 +68,8 @@ struct BenchThumbnailsCommand: ParsableCommand {
                 }
                 times.sort()
                 let median = times[times.count / 2], p95 = times[min(times.count - 1, times.count * 95 / 100)]
-                rowsOut.append(["image": name, "width": image.width, "height": image.height, "mode": mode.rawValue,
-                                "columns": columns, "rows": rows, "median_ms": median, "p95_ms": p95])
+                rowsOut.append(BenchThumbnailJSON(image: name, width: image.width, height: image.height, mode: mode.rawValue,
+                                                  columns: columns, rows: rows, median_ms: median, p95_ms: p95))
                 if !json {
                     print(String(format: "%@ %dx%d, %@ colours, %dx%d cells: median %.3f ms, p95 %.3f ms",
                                  name, image.width, image.height, mode.rawValue, columns, rows, median, p95))
@@ -77,8 +77,7 @@ struct BenchThumbnailsCommand: ParsableCommand {
             }
         }
         if json {
-            let data = try JSONSerialization.data(withJSONObject: rowsOut, options: [.sortedKeys, .prettyPrinted])
-            print(String(decoding: data, as: UTF8.self))
+            print(rowsOut.jsonText)
         }
     }
 }

@@ -39,28 +39,5 @@ enum GalleryInspectionReport {
             + "\(common.count) sizes, \(shown)\(common.count > 4 ? ", ..." : "")"
     }
 
-    static func json(_ info: GalleryInspection) -> String {
-        var object: [String: Any] = [
-            "gallery": info.spec.description,
-            "count": info.count,
-            "classes": zip(info.classNames, info.classCounts).map { ["name": $0, "count": $1] },
-            "splits": Dictionary(uniqueKeysWithValues: info.splitCounts.map { ($0.key.rawValue, $0.value) }),
-            "multi_label": info.isMultiLabel,
-            "checked": info.decoded,
-            "unreadable": info.unreadable.count,
-            "unreadable_items": info.unreadable.map { $0.message },
-            "problems": info.problems.map(\.description),
-        ]
-        if let sizes = info.sizes, !sizes.isEmpty {
-            object["image_sizes"] = [
-                "min_width": sizes.keys.map(\.width).min()!, "max_width": sizes.keys.map(\.width).max()!,
-                "min_height": sizes.keys.map(\.height).min()!, "max_height": sizes.keys.map(\.height).max()!,
-                "distinct": sizes.sorted { $0.key < $1.key }.map { ["width": $0.key.width, "height": $0.key.height, "count": $0.value] },
-            ]
-        } else {
-            object["image_sizes"] = NSNull()
-        }
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self)
-    }
+    static func json(_ info: GalleryInspection) -> String { DataInfoJSON(info).jsonText }
 }

@@ -35,26 +35,72 @@ public enum ResultExport {
                             title: "\(workspace.model.metadata.arch) \(workspace.bits) bits, \(result.request.mode)\(precision)")
     }
 
+    /// The saved JSON: `search --json`'s keys (query, model, gallery, bits, database, top,
+    /// precision, results), plus the mode and AP.
+    struct Report: Encodable {
+        struct Query: Encodable {
+            let label: String?
+            let augment: String?
+            let id: String?
+            let file: String?
+
+            func encode(to encoder: any Encoder) throws {
+                // Absent values as null, the id or the file as the query was given.
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(label, forKey: .label)
+                try c.encode(augment, forKey: .augment)
+                if let id { try c.encode(id, forKey: .id) }
+                if let file { try c.encode(file, forKey: .file) }
+            }
+            private enum CodingKeys: String, CodingKey { case label, augment, id, file }
+        }
+        struct Result: Encodable {
+            let rank: Int, id: String, label: String, distance: Int
+            let relevant: Bool?
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(rank, forKey: .rank); try c.encode(id, forKey: .id); try c.encode(label, forKey: .label)
+                try c.encode(distance, forKey: .distance); try c.encode(relevant, forKey: .relevant)
+            }
+            private enum CodingKeys: String, CodingKey { case rank, id, label, distance, relevant }
+        }
+        let query: Query
+        let model: String, gallery: String, bits: Int, database: Int, top: Int, mode: String
+        let precision: Double?
+        let average_precision: Double?
+        let results: [Result]
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(query, forKey: .query); try c.encode(model, forKey: .model); try c.encode(gallery, forKey: .gallery)
+            try c.encode(bits, forKey: .bits); try c.encode(database, forKey: .database); try c.encode(top, forKey: .top)
+            try c.encode(mode, forKey: .mode); try c.encode(precision, forKey: .precision)
+            try c.encode(average_precision, forKey: .average_precision); try c.encode(results, forKey: .results)
+        }
+        private enum CodingKeys: String, CodingKey { case query, model, gallery, bits, database, top, mode, precision, average_precision, results }
+    }
+
     static func json(_ result: QueryResult, workspace: Workspace) -> String {
         let gallery = workspace.gallery, items = gallery.items
-        var query: [String: Any] = ["label": queryLabel(result, workspace) ?? NSNull(),
-                                    "augment": result.request.augmentation.isIdentity ? NSNull() : result.request.augmentation.description]
+        var id: String?, file: String?
         switch result.request.source {
-        case .item(let i): query["id"] = items[i].id
-        case .file(let path): query["file"] = path
+        case .item(let i): id = items[i].id
+        case .file(let path): file = path
         }
-        let object: [String: Any] = [
-            "query": query, "model": workspace.model.path, "gallery": workspace.gallerySpec, "bits": workspace.bits,
-            "database": workspace.codes.count, "top": result.request.top, "mode": result.request.mode.description,
-            "precision": result.precision ?? NSNull(), "average_precision": result.averagePrecision ?? NSNull(),
-            "results": result.neighbours.enumerated().map { rank, n -> [String: Any] in
-                ["rank": rank + 1, "id": items[n.item].id, "label": gallery.labelText(items[n.item].labels), "distance": n.distance,
-                 "relevant": n.relevant ?? NSNull()]
-            },
-        ]
-        // Plain JSON values only: serialisation cannot fail.
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self) + "\n"
+        let report = Report(
+            query: .init(label: queryLabel(result, workspace), augment: result.request.augmentation.isIdentity ? nil : result.request.augmentation.description,
+                         id: id, file: file),
+            model: workspace.model.path, gallery: workspace.gallerySpec, bits: workspace.bits, database: workspace.codes.count,
+            top: result.request.top, mode: result.request.mode.description, precision: result.precision,
+            average_precision: result.averagePrecision,
+            results: result.neighbours.enumerated().map { rank, n in
+                .init(rank: rank + 1, id: items[n.item].id, label: gallery.labelText(items[n.item].labels), distance: n.distance,
+                      relevant: n.relevant)
+            })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // Strings, numbers and booleans only: encoding cannot fail.
+        return String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self) + "\n"
     }
 
     private static func queryLabel(_ result: QueryResult, _ workspace: Workspace) -> String? {
