@@ -61,8 +61,7 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var split: ProtocolOptions
     @OptionGroup var threading: ThreadOptions
 
-    @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
-    var model: String
+    @OptionGroup var modelFile: ModelOption
 
     @Option(help: ArgumentHelp("exact: Hamming ranking of the binary codes; lsh: cosine LSH over the real-valued outputs (see below).", valueName: "exact|lsh"))
     var search = "exact"
@@ -111,14 +110,14 @@ struct EvalCommand: ParsableCommand {
         for item in evaluation.skipped { Diagnostics.error("skipped \(item)") }
         let metrics = evaluation.metrics
         if json {
-            let run = EvalJSON.Run(protocol: data.split.name, model: model, dataset: split.dataset,
+            let run = EvalJSON.Run(protocol: data.split.name, model: modelFile.model, dataset: split.dataset,
                                    encode_images_per_second: evaluation.imagesPerSecond.map { ($0 * 10).rounded() / 10 },
                                    cached: evaluation.cached, encoded_from: fromFeatures ? "cached backbone features" : "images")
             print(EvalJSON(metrics: MetricsJSON(metrics), run: run).jsonText)
         } else {
             let speed = evaluation.imagesPerSecond.map { "\(Int($0.rounded())) images/s" + (fromFeatures ? " (from cached backbone features)" : "") }
                 ?? "cached codes"
-            print(["model        \(model)", "protocol     \(data.split.name) on \(split.dataset)", "encode       \(speed)",
+            print(["model        \(modelFile.model)", "protocol     \(data.split.name) on \(split.dataset)", "encode       \(speed)",
                    MetricsReport.table(metrics)].joined(separator: "\n"))
         }
         fflush(nil)  // all C streams: stdout is block-buffered through a pipe (and a global Swift 6 will not touch)
@@ -130,6 +129,6 @@ struct EvalCommand: ParsableCommand {
     func openInputs(check: () throws -> Void = {}) throws -> (LoadedModel, ProtocolData) {
         MemoryTuning.keepFreedMemoryForReuse()
         try check()
-        return (try LoadedModel(path: model), try split.open())
+        return (try LoadedModel(path: modelFile.model), try split.open())
     }
 }

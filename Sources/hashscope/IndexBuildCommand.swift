@@ -21,8 +21,7 @@ struct IndexBuildCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
-    @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
-    var model: String
+    @OptionGroup var modelFile: ModelOption
 
     @Option(help: ArgumentHelp("The gallery, as KIND:PATH.", valueName: "spec"))
     var gallery: String
@@ -39,7 +38,7 @@ struct IndexBuildCommand: ParsableCommand {
         let loaded: LoadedModel, opened: any Gallery
         try OutputFile.check(out)
         if let faiss { try OutputFile.check(faiss) }
-        loaded = try LoadedModel(path: model)
+        loaded = try LoadedModel(path: modelFile.model)
         opened = try GalleryOpener.open(gallery)
         if let faiss, loaded.network.bits % 8 != 0 {
             throw CommandError("\(faiss): \(loaded.network.bits)-bit codes cannot be written for faiss (it needs a multiple of 8 bits)")
@@ -59,7 +58,7 @@ struct IndexBuildCommand: ParsableCommand {
         let index = HashIndex(codes: encoded.codes, labels: encoded.indices.map { items[$0].labels },
                               itemIDs: encoded.indices.map { items[$0].id },
                               metadata: .init(modelFingerprint: loaded.fingerprint, gallery: gallery, classNames: opened.classNames,
-                                              multiLabel: opened.isMultiLabel, source: "hashscope index build --model \(model)"))
+                                              multiLabel: opened.isMultiLabel, source: "hashscope index build --model \(modelFile.model)"))
         try IndexFile.write(index, to: out)
         if let faiss { try FaissBinaryFlatFile.write(encoded.codes, to: faiss) }
         print("wrote \(out): \(encoded.codes.count) codes of \(loaded.network.bits) bits" + (faiss.map { " (and \($0))" } ?? ""))

@@ -34,8 +34,7 @@ struct RobustnessCommand: ParsableCommand {
     @OptionGroup var split: ProtocolOptions
     @OptionGroup var threading: ThreadOptions
 
-    @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
-    var model: String
+    @OptionGroup var modelFile: ModelOption
 
     @Option(help: ArgumentHelp("The sweep, as OPERATION:START:STOP:STEP (e.g. rotate:0:90:15).", valueName: "sweep"))
     var transform: String
@@ -72,7 +71,7 @@ struct RobustnessCommand: ParsableCommand {
         if let queries, queries < 1 { throw CommandError("--queries must be at least 1 (got \(queries))") }
         if let sheet { try OutputFile.check(sheet) }
         sweep = try AugmentationSweep(parsing: transform)
-        loaded = try LoadedModel(path: model)
+        loaded = try LoadedModel(path: modelFile.model)
         data = try split.open()
         let network = loaded.network, preprocessor = loaded.preprocessor
         var skipped: [SkippedImage] = []
@@ -135,7 +134,7 @@ struct RobustnessCommand: ParsableCommand {
             print("strength,map,p_at_10")
             for p in points { print("\(AugmentationNumber.format(p.strength)),\(p.map),\(p.pAt10)") }
         } else {
-            var lines = ["model        \(model)", "protocol     \(data.split.name) on \(split.dataset), \(queryIndices.count) queries",
+            var lines = ["model        \(modelFile.model)", "protocol     \(data.split.name) on \(split.dataset), \(queryIndices.count) queries",
                          "transform    \(sweep.description)", "",
                          "strength    mAP      P@10"]
             for p in points {

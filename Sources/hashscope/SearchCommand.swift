@@ -34,8 +34,7 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
-    @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
-    var model: String
+    @OptionGroup var modelFile: ModelOption
 
     @Option(help: ArgumentHelp("The gallery, as KIND:PATH.", valueName: "spec"))
     var gallery: String?
@@ -123,19 +122,19 @@ struct SearchCommand: ParsableCommand {
         do { spec = try augment.map { try AugmentationSpec(parsing: $0) } ?? .identity } catch {
             throw CommandError("bad --augment: \(error.localizedDescription)")
         }
-        let loaded = try LoadedModel(path: model)
+        let loaded = try LoadedModel(path: modelFile.model)
         var database: HashIndex?
         var gallerySpec = gallery
         if let index {
             guard FileManager.default.fileExists(atPath: index) else { throw CommandError("\(index): no such index file") }
             let file = try CodeFileLoader.load(index).index
             guard file.codes.bits == loaded.network.bits else {
-                throw CommandError("\(index): \(file.codes.bits)-bit codes, but \(model) makes \(loaded.network.bits)-bit codes")
+                throw CommandError("\(index): \(file.codes.bits)-bit codes, but \(modelFile.model) makes \(loaded.network.bits)-bit codes")
             }
             // Codes of another model are not comparable with this model's query code, even at
             // the same length. Codes from elsewhere (a faiss file) carry no fingerprint.
             guard file.metadata.modelFingerprint.isEmpty || file.metadata.modelFingerprint == loaded.fingerprint else {
-                throw CommandError("\(index): its codes were made by another model (fingerprint \(file.metadata.modelFingerprint.prefix(12))...), not by \(model)")
+                throw CommandError("\(index): its codes were made by another model (fingerprint \(file.metadata.modelFingerprint.prefix(12))...), not by \(modelFile.model)")
             }
             if gallerySpec == nil, !file.metadata.gallery.isEmpty { gallerySpec = file.metadata.gallery }
             database = file

@@ -82,10 +82,10 @@ extension EvalCommand {
 
         let imagesPerSecond = encodeSeconds > 0 ? Double(encodedImages) / encodeSeconds : 0
         if json {
-            print(Self.lshJSON(evaluation, bits: network.bits, protocolName: data.split.name, model: model, dataset: split.dataset,
+            print(Self.lshJSON(evaluation, bits: network.bits, protocolName: data.split.name, model: modelFile.model, dataset: split.dataset,
                                imagesPerSecond: imagesPerSecond).jsonText)
         } else {
-            print(["model        \(model)", "protocol     \(data.split.name) on \(split.dataset)",
+            print(["model        \(modelFile.model)", "protocol     \(data.split.name) on \(split.dataset)",
                    "encode       \(Int(imagesPerSecond.rounded())) images/s",
                    Self.lshTable(evaluation, bits: network.bits)].joined(separator: "\n"))
         }

@@ -38,3 +38,10 @@ struct ProtocolOptions: ParsableArguments {
         do { _ = try GallerySpec(parsing: dataset) } catch { throw ValidationError(error.localizedDescription) }
     }
 }
+
+/// `--model`: a model file written by `train` (or `import`), shared by the commands that encode
+/// with one.
+struct ModelOption: ParsableArguments {
+    @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata).", valueName: "file"))
+    var model: String
+}
