@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "RenderTests", dependencies: ["Render", "Basics", "TestSupport"]),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "Interchange", "Basics", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "CommandTests", dependencies: ["hashscope", "Services", "TestSupport"]),
+        .testTarget(name: "CommandTests", dependencies: ["hashscope", "Services", "Retrieval", "Interchange", "Networks", "TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Basics", "WinogradKernelsAVX2", "CCPUFeatures", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Basics", "Networks", "Retrieval", "TestSupport"]),

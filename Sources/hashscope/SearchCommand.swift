@@ -19,6 +19,14 @@ struct SearchCommand: ParsableCommand {
             augmentation spec (e.g. rotate:30,crop:0.8,brightness:1.2) to the query before it \
             is encoded.
 
+            Codes made elsewhere: --codes DIR opens a DeepHash-pytorch save folder \
+            (tst_binary.npy, trn_binary.npy, tst_label.npy, trn_label.npy) without a model; \
+            --gallery names the database images (its database.txt, as list:FILE) and --queries \
+            the query images (test.txt); the query is a row of tst_binary.npy (--query-index N, \
+            or --query-id with its path in test.txt). P@n and AP are those `metrics` gives for \
+            that query. Row counts that disagree with the list files, a missing file or a bad \
+            array are one line naming the file, exit 2; bends and image files need a model.
+
             A result is relevant when it shares a label with the query; precision is \
             relevant / top, and null when the query has no label (a file).
 
@@ -34,7 +42,17 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
-    @OptionGroup var modelFile: ModelOption
+    @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata); not with --codes.", valueName: "file"))
+    var model: String?
+
+    @Option(help: ArgumentHelp("A DeepHash-pytorch save folder (tst_binary.npy, trn_binary.npy, tst_label.npy, trn_label.npy) instead of a model: --gallery lists the database images, --queries the query images.", valueName: "dir"))
+    var codes: String?
+
+    @Option(help: ArgumentHelp("With --codes: the query images, as KIND:PATH (DeepHash-pytorch's test.txt as list:FILE).", valueName: "spec"))
+    var queries: String?
+
+    @Option(name: .customLong("query-index"), help: ArgumentHelp("With --codes: the query's row in tst_binary.npy (0-based).", valueName: "n"))
+    var queryIndex: Int?
 
     @Option(help: ArgumentHelp("The gallery, as KIND:PATH.", valueName: "spec"))
     var gallery: String?
@@ -74,6 +92,7 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         threading.configure()
+        if codes != nil { return try runCodesFolder() }
         MemoryTuning.keepFreedMemoryForReuse()
         let plan: SearchPlan
         plan = try prepare()
@@ -122,19 +141,20 @@ struct SearchCommand: ParsableCommand {
         do { spec = try augment.map { try AugmentationSpec(parsing: $0) } ?? .identity } catch {
             throw CommandError("bad --augment: \(error.localizedDescription)")
         }
-        let loaded = try LoadedModel(path: modelFile.model)
+        guard let modelPath = model else { throw CommandError("no model: give --model FILE (or --codes DIR for codes made elsewhere)") }
+        let loaded = try LoadedModel(path: modelPath)
         var database: HashIndex?
         var gallerySpec = gallery
         if let index {
             guard FileManager.default.fileExists(atPath: index) else { throw CommandError("\(index): no such index file") }
             let file = try CodeFileLoader.load(index).index
             guard file.codes.bits == loaded.network.bits else {
-                throw CommandError("\(index): \(file.codes.bits)-bit codes, but \(modelFile.model) makes \(loaded.network.bits)-bit codes")
+                throw CommandError("\(index): \(file.codes.bits)-bit codes, but \(modelPath) makes \(loaded.network.bits)-bit codes")
             }
             // Codes of another model are not comparable with this model's query code, even at
             // the same length. Codes from elsewhere (a faiss file) carry no fingerprint.
             guard file.metadata.modelFingerprint.isEmpty || file.metadata.modelFingerprint == loaded.fingerprint else {
-                throw CommandError("\(index): its codes were made by another model (fingerprint \(file.metadata.modelFingerprint.prefix(12))...), not by \(modelFile.model)")
+                throw CommandError("\(index): its codes were made by another model (fingerprint \(file.metadata.modelFingerprint.prefix(12))...), not by \(modelPath)")
             }
             if gallerySpec == nil, !file.metadata.gallery.isEmpty { gallerySpec = file.metadata.gallery }
             database = file
@@ -266,9 +286,9 @@ struct SearchOutcome {
     func json(plan: SearchPlan) -> SearchJSON {
         let query = SearchJSON.Query(name: plan.queryName, id: plan.queryItem.map { plan.gallery.items[$0].id }, label: queryLabel,
                                      augment: plan.augment.isIdentity ? nil : plan.augment.description)
-        return SearchJSON(query: query, model: plan.loaded.path, gallery: plan.gallerySpec, bits: plan.loaded.network.bits,
+        return SearchJSON(query: query, model: plan.loaded.path, codes: nil, gallery: plan.gallerySpec, bits: plan.loaded.network.bits,
                           database: databaseCount, cached: cached, top: plan.top, precision: precision(top: plan.top),
-                          tie_aware_precision: tieAwarePrecision,
+                          tie_aware_precision: tieAwarePrecision, average_precision: nil,
                           results: results.map { .init(rank: $0.rank, id: $0.id, label: $0.label, distance: $0.distance,
                                                        relevant: $0.relevant, tie_group: $0.tieGroupSize, tie_rank: $0.tieRank) })
     }

@@ -108,6 +108,26 @@ public struct Relevance: Sendable {
         return false
     }
 
+    private init(storage: Storage, queryCount: Int, databaseCount: Int) {
+        self.storage = storage
+        self.queryCount = queryCount
+        self.databaseCount = databaseCount
+    }
+
+    /// The relevance of query `q` alone against the same database (to score one query).
+    public func restricted(toQuery q: Int) -> Relevance {
+        precondition(q >= 0 && q < queryCount)
+        switch storage {
+        case .classes(let query, let database):
+            return Relevance(storage: .classes(query: [query[q]], database: database), queryCount: 1, databaseCount: databaseCount)
+        case .multiHot(let query, let database):
+            let row = MultiHotLabels(count: 1, classes: query.classes) { _, c in
+                query.words[q * query.wordsPerRow + c / 64] >> UInt64(c % 64) & 1 == 1
+            }
+            return Relevance(storage: .multiHot(query: row, database: database), queryCount: 1, databaseCount: databaseCount)
+        }
+    }
+
     public func isRelevant(query q: Int, database i: Int) -> Bool {
         precondition(q >= 0 && q < queryCount && i >= 0 && i < databaseCount)
         switch storage {

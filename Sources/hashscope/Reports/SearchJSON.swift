@@ -22,7 +22,10 @@ struct SearchJSON: JSONReport {
     }
 
     let query: Query
-    let model: String
+    /// The model file; nil for codes made elsewhere (--codes).
+    @NullWhenAbsent var model: String?
+    /// The DeepHash-pytorch save folder the codes came from; nil with a model.
+    @NullWhenAbsent var codes: String?
     let gallery: String
     let bits: Int
     let database: Int
@@ -32,5 +35,7 @@ struct SearchJSON: JSONReport {
     @NullWhenAbsent var precision: Double?
     /// P@top as the expectation over every order of tied items; nil without a query label.
     @NullWhenAbsent var tie_aware_precision: Double?
+    /// The query's AP over the whole database (--codes only, as `metrics` computes it).
+    @NullWhenAbsent var average_precision: Double?
     let results: [Result]
 }

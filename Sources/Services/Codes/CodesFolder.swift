@@ -1,0 +1,80 @@
+import Foundation
+import Interchange
+import Retrieval
+
+/// Codes made elsewhere: a DeepHash-pytorch save folder, which holds `tst_binary.npy` (the
+/// queries' sign() codes, ±1 float32), `trn_binary.npy` (the database's), `tst_label.npy` and
+/// `trn_label.npy` (one-hot or multi-hot rows, or class ids), beside the list files its run read
+/// (`test.txt`, `database.txt`: `path l1 ... lC`). Relevance is "shares a label", as in `metrics`.
+public struct CodesFolder: Sendable {
+    public let folder: String
+    public let queries: BinaryCodes
+    public let database: BinaryCodes
+    public let relevance: Relevance
+
+    public static let files = (queryCodes: "tst_binary.npy", databaseCodes: "trn_binary.npy",
+                               queryLabels: "tst_label.npy", databaseLabels: "trn_label.npy")
+
+    /// Reads the four arrays; a missing file, a bad array, codes of two lengths or labels that do
+    /// not match their codes is one line naming the file.
+    public init(folder: String) throws(ServiceError) {
+        func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+        func codes(_ name: String) throws(ServiceError) -> BinaryCodes {
+            do { return try NPYInputs.codes(NPYFile.read(path(name)), source: path(name)) } catch {
+                throw ServiceError(error.localizedDescription)
+            }
+        }
+        func labels(_ name: String) throws(ServiceError) -> LabelSet {
+            do { return try NPYInputs.labels(NPYFile.read(path(name)), source: path(name)) } catch {
+                throw ServiceError(error.localizedDescription)
+            }
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ServiceError("\(folder): no such folder (a DeepHash-pytorch save folder holds \(Self.files.queryCodes), \(Self.files.databaseCodes), \(Self.files.queryLabels) and \(Self.files.databaseLabels))")
+        }
+        let queries = try codes(Self.files.queryCodes), database = try codes(Self.files.databaseCodes)
+        guard queries.bits == database.bits else {
+            throw ServiceError("\(path(Self.files.databaseCodes)): \(database.bits)-bit codes, but \(path(Self.files.queryCodes)) has \(queries.bits) bits")
+        }
+        let queryLabels = try labels(Self.files.queryLabels), databaseLabels = try labels(Self.files.databaseLabels)
+        for (labels, codes, labelFile, codeFile) in [(queryLabels, queries, Self.files.queryLabels, Self.files.queryCodes),
+                                                     (databaseLabels, database, Self.files.databaseLabels, Self.files.databaseCodes)]
+        where labels.count != codes.count {
+            throw ServiceError("\(path(labelFile)): \(labels.count) labels for the \(codes.count) codes of \(path(codeFile))")
+        }
+        do { relevance = try Relevance(query: queryLabels, database: databaseLabels) } catch {
+            throw ServiceError("\(path(error.side == .query ? Self.files.queryLabels : Self.files.databaseLabels)): \(error.message)")
+        }
+        self.folder = folder
+        self.queries = queries
+        self.database = database
+    }
+
+    /// Checks that the list files describe these codes: one query image per query code, one
+    /// database image per database code, in the same order (as DeepHash-pytorch writes them).
+    public func check(queries queryGallery: any Gallery, database databaseGallery: any Gallery) throws(ServiceError) {
+        let q = (folder as NSString).appendingPathComponent(Self.files.queryCodes)
+        let d = (folder as NSString).appendingPathComponent(Self.files.databaseCodes)
+        guard queryGallery.count == queries.count else {
+            throw ServiceError("\(q): \(queries.count) query codes, but \(queryGallery.spec.description) lists \(queryGallery.count) images")
+        }
+        guard databaseGallery.count == database.count else {
+            throw ServiceError("\(d): \(database.count) database codes, but \(databaseGallery.spec.description) lists \(databaseGallery.count) images")
+        }
+    }
+
+    /// Query `q`'s neighbours and its P@top and AP@all, computed as `metrics` computes them.
+    public func search(query q: Int, top: Int) -> (ranking: NeighbourRanking, precision: Double, averagePrecision: Double,
+                                                    tieAwarePrecision: Double) {
+        precondition(queries.count > q && q >= 0, "query \(q) of \(queries.count)")
+        let query = queries.subset([q])
+        let ranked = NeighbourRanking.exact(query, index: BinaryFlatIndex(codes: database), top: top, excluding: nil)
+        let ranking = NeighbourRanking(ranked, query: query, codes: database, excluding: nil) { relevance.isRelevant(query: q, database: $0) }
+        // The evaluator on this one query: the field's P@top and AP, the same code path as `metrics`.
+        let one = RetrievalEvaluator.evaluate(queries: query, database: database, relevance: relevance.restricted(toQuery: q),
+                                              cutoffs: [top], threads: 1)
+        let tieAware = ranking.tieAware(top: top, ranking: TieAwareRanking(count: database.count), labelled: true)
+        return (ranking, one.precisionAt[0], one.meanAveragePrecision, tieAware?.precision ?? 0)
+    }
+}
