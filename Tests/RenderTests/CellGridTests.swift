@@ -163,3 +163,29 @@ final class CellRendererConcurrencyTests: XCTestCase {
         XCTAssertEqual([grid.columns, grid.rows], [24, 8])
     }
 }
+
+/// The picture of a cell grid (the explorer's screenshot): colours, block elements, braille.
+final class CellGridPictureTests: XCTestCase {
+    func testCellsAreDrawnWithTheirColoursBlocksAndDots() {
+        var grid = CellGrid(columns: 3, rows: 1)
+        grid[0, 0] = Cell(character: "\u{2580}", foreground: .rgb(0xFF0000), background: .rgb(0x0000FF))  // upper half
+        grid[1, 0] = Cell(character: "\u{2801}", foreground: .rgb(0x00FF00), background: .rgb(0x000000))  // braille dot 1
+        grid[2, 0] = Cell(character: "A", foreground: .default, background: .default)
+        let picture = CellGridPicture { color, isForeground in
+            if case .rgb(let rgb) = color { return rgb }
+            return isForeground ? 0xFFFFFF : 0x101010
+        }.render(grid)
+        XCTAssertEqual(picture.width, 3 * CellGridPicture.cellWidth)
+        XCTAssertEqual(picture.height, CellGridPicture.cellHeight)
+        let top = picture[2, 2], bottom = picture[2, CellGridPicture.cellHeight - 2]
+        XCTAssertEqual([top.r, top.g, top.b], [255, 0, 0], "the upper half is the foreground")
+        XCTAssertEqual([bottom.r, bottom.g, bottom.b], [0, 0, 255], "the lower half is the background")
+        let dot = picture[CellGridPicture.cellWidth + CellGridPicture.cellWidth / 4, CellGridPicture.cellHeight / 8]
+        XCTAssertEqual([dot.r, dot.g, dot.b], [0, 255, 0], "braille dot 1 at the top left")
+        let empty = picture[CellGridPicture.cellWidth + 3 * CellGridPicture.cellWidth / 4, CellGridPicture.cellHeight - 3]
+        XCTAssertEqual([empty.r, empty.g, empty.b], [0, 0, 0], "no dot 8")
+        var ink = 0
+        for y in 0..<CellGridPicture.cellHeight { for x in 2 * CellGridPicture.cellWidth..<3 * CellGridPicture.cellWidth where picture[x, y].r == 255 { ink += 1 } }
+        XCTAssertGreaterThan(ink, 20, "the letter is drawn")
+    }
+}

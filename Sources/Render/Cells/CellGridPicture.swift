@@ -4,7 +4,8 @@ import Basics
 /// `cellWidth` x `cellHeight` block of its background colour with its character in the
 /// foreground colour. Text uses the bitmap font (at scale 2); block elements (U+2580...U+259F,
 /// what chafa draws thumbnails with) are filled geometrically, so thumbnails come out as on
-/// screen; box drawing (U+2500...U+257F) is drawn as strokes from the cell's centre.
+/// screen; box drawing (U+2500...U+257F) is drawn as strokes from the cell's centre, braille
+/// (U+2800...U+28FF, the plots) as its dots.
 ///
 /// Colours: `resolve(color, isForeground)` turns a cell's colour into 0xRRGGBB (the caller knows
 /// the palette and the terminal's default colours).
@@ -40,6 +41,8 @@ public struct CellGridPicture {
             drawBlock(value, &image, x, y, foreground, background)
         case 0x2500...0x257F:
             drawBox(value, &image, x, y, foreground)
+        case 0x2800...0x28FF:
+            drawBraille(value - 0x2800, &image, x, y, foreground)
         default:
             let text = Self.asciiStandIn(cell.character)
             if text != " " {
@@ -90,6 +93,16 @@ public struct CellGridPicture {
         if down { Self.fill(&image, cx, cy, t, h - (cy - y), fg) }
         if value == 0x2571 || value == 0x2573 { Self.line(&image, x, y + h - 1, x + w - 1, y, fg) }
         if value == 0x2572 || value == 0x2573 { Self.line(&image, x, y, x + w - 1, y + h - 1, fg) }
+    }
+
+    /// Braille: 2 x 4 dots; bits 0-2 and 6 are the left column top to bottom, 3-5 and 7 the right.
+    private func drawBraille(_ bits: UInt32, _ image: inout RGBImage, _ x: Int, _ y: Int, _ fg: UInt32) {
+        let dots: [(bit: UInt32, column: Int, row: Int)] = [(0x01, 0, 0), (0x02, 0, 1), (0x04, 0, 2), (0x40, 0, 3),
+                                                           (0x08, 1, 0), (0x10, 1, 1), (0x20, 1, 2), (0x80, 1, 3)]
+        let w = Self.cellWidth, h = Self.cellHeight
+        for dot in dots where bits & dot.bit != 0 {
+            Self.fill(&image, x + w / 4 + dot.column * w / 2 - 1, y + h / 8 + dot.row * h / 4 - 1, 3, 3, fg)
+        }
     }
 
     /// Which sides a box-drawing character reaches (light and heavy lines, corners, tees,
