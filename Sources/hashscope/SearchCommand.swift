@@ -293,13 +293,19 @@ struct SearchOutcome {
                                                        relevant: $0.relevant, tie_group: $0.tieGroupSize, tie_rank: $0.tieRank) })
     }
 
+    /// One ranked result as the table prints it: rank, relevance mark, distance, tie group, label, id.
+    static func line(rank: Int, relevant: Bool?, distance: Int, tieGroup: Int, tieRank: Int, label: String, id: String) -> String {
+        let mark = relevant.map { $0 ? "+" : "-" } ?? " "
+        let tie = tieGroup > 1 ? "(\(tieRank) of \(tieGroup) tied)" : ""
+        return String(format: "%3d %@ d=%-4d %@  %@  %@", rank, mark, distance, tie, label, id)
+    }
+
     func table(plan: SearchPlan) -> String {
         var lines = ["query \(plan.queryName)" + (queryLabel.map { " (\($0))" } ?? "")
                      + (plan.augment.isIdentity ? "" : " augmented \(plan.augment)")]
         for r in results {
-            let mark = r.relevant.map { $0 ? "+" : "-" } ?? " "
-            let tie = r.tieGroupSize > 1 ? "(\(r.tieRank) of \(r.tieGroupSize) tied)" : ""
-            lines.append(String(format: "%3d %@ d=%-4d %@  %@  %@", r.rank, mark, r.distance, tie, r.label, r.id))
+            lines.append(Self.line(rank: r.rank, relevant: r.relevant, distance: r.distance, tieGroup: r.tieGroupSize,
+                                   tieRank: r.tieRank, label: r.label, id: r.id))
         }
         if let p = precision(top: plan.top) {
             lines.append(String(format: "precision@%d %.4f", plan.top, p)

@@ -51,9 +51,8 @@ extension SearchCommand {
         } else {
             var lines = ["query \(queryItem.id) (\(queryLabel)), row \(q) of \(codes)/\(CodesFolder.files.queryCodes)"]
             for r in results {
-                let mark = r.relevant.map { $0 ? "+" : "-" } ?? " "
-                let tie = r.tie_group > 1 ? "(\(r.tie_rank) of \(r.tie_group) tied)" : ""
-                lines.append(String(format: "%3d %@ d=%-4d %@  %@  %@", r.rank, mark, r.distance, tie, r.label, r.id))
+                lines.append(SearchOutcome.line(rank: r.rank, relevant: r.relevant, distance: r.distance, tieGroup: r.tie_group,
+                                                tieRank: r.tie_rank, label: r.label, id: r.id))
             }
             lines.append(String(format: "precision@%d %.4f (tie-aware %.4f)  AP %.4f", top, found.precision, found.tieAwarePrecision,
                                 found.averagePrecision))
