@@ -30,6 +30,9 @@ final class HeadlessExplorerTests: XCTestCase {
         dsh.start()
         XCTAssertTrue(dsh.send(.key(.character("H"))).textLines.joined().contains("no attention module"))
         XCTAssertFalse(dsh.state.neighbourHeatmaps)
+        // One model only: v says what it needs and splits nothing.
+        XCTAssertTrue(dsh.send(.key(.character("v"))).textLines.joined().contains("v compares two models on one gallery"))
+        XCTAssertNil(dsh.state.comparisonChoice)
 
         let cbam = tiny.scratch.path + "/headless-cbam.safetensors"
         if !FileManager.default.fileExists(atPath: cbam) {
