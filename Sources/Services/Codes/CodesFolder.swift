@@ -71,10 +71,17 @@ public struct CodesFolder: Sendable {
         let query = queries.subset([q])
         let ranked = NeighbourRanking.exact(query, index: BinaryFlatIndex(codes: database), top: top, excluding: nil)
         let ranking = NeighbourRanking(ranked, query: query, codes: database, excluding: nil) { relevance.isRelevant(query: q, database: $0) }
-        // The evaluator on this one query: the field's P@top and AP, the same code path as `metrics`.
-        let one = RetrievalEvaluator.evaluate(queries: query, database: database, relevance: relevance.restricted(toQuery: q),
-                                              cutoffs: [top], threads: 1)
+        let one = figures(query: q, top: top)
         let tieAware = ranking.tieAware(top: top, ranking: TieAwareRanking(count: database.count), labelled: true)
-        return (ranking, one.precisionAt[0], one.meanAveragePrecision, tieAware?.precision ?? 0)
+        return (ranking, one.precision, one.averagePrecision, tieAware?.precision ?? 0)
+    }
+
+    /// Query `q`'s P@top and AP@all from the evaluator on this one query: the field's figures,
+    /// the same code path as `metrics`.
+    public func figures(query q: Int, top: Int) -> (precision: Double, averagePrecision: Double) {
+        precondition(queries.count > q && q >= 0 && top >= 1, "query \(q) of \(queries.count), top \(top)")
+        let one = RetrievalEvaluator.evaluate(queries: queries.subset([q]), database: database,
+                                              relevance: relevance.restricted(toQuery: q), cutoffs: [top], threads: 1)
+        return (one.precisionAt[0], one.meanAveragePrecision)
     }
 }

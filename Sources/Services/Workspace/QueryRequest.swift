@@ -5,7 +5,8 @@ import Retrieval
 /// One search the TUI asks for: which image, bent how, how many neighbours, ranked how.
 public struct QueryRequest: Hashable, Sendable {
     public enum Source: Hashable, Sendable {
-        /// A gallery item by position (it is left out of its own results).
+        /// An item of the workspace's query set by position: a gallery item for a model (left
+        /// out of its own results), a row of the query codes for a codes folder.
         case item(Int)
         /// An image file opened with `o`.
         case file(String)
@@ -75,6 +76,10 @@ public struct QueryResult: Sendable {
     public var distanceGroups: [TieAwareRanking.Group] = []
     /// The attention map of the augmented query, when asked for and the network has one.
     public let heatmap: AttentionMap?
+    /// Why the query's picture could not be read, when the search ran without it (codes made
+    /// elsewhere need no pixels: `original` is then a grey placeholder).
+    public var imageProblem: String? = nil
+    /// 0 when nothing was encoded (codes made elsewhere).
     public let encodeMilliseconds: Double
     public let searchMilliseconds: Double
 }

@@ -9,7 +9,7 @@ import Retrieval
 /// "-2", "-3"... suffix instead.
 public enum ResultExport {
     /// Returns the two paths written.
-    public static func write(_ result: QueryResult, workspace: Workspace, stem: String) throws -> [String] {
+    public static func write(_ result: QueryResult, workspace: any SearchWorkspace, stem: String) throws -> [String] {
         var base = stem, n = 1
         while FileManager.default.fileExists(atPath: base + ".jpg") || FileManager.default.fileExists(atPath: base + ".json") {
             n += 1
@@ -21,7 +21,7 @@ public enum ResultExport {
         return [base + ".jpg", base + ".json"]
     }
 
-    static func sheet(_ result: QueryResult, workspace: Workspace) -> ContactSheet {
+    static func sheet(_ result: QueryResult, workspace: any SearchWorkspace) -> ContactSheet {
         let gallery = workspace.gallery, items = gallery.items
         let blank = RGBImage(width: 32, height: 32, color: .white)
         let results = result.neighbours.enumerated().map { rank, n in
@@ -32,11 +32,12 @@ public enum ResultExport {
         return ContactSheet(query: result.augmented, queryCaption: ["query", queryLabel(result, workspace) ?? "file"],
                             heatmap: result.heatmap.map { Heatmap.overlay($0, on: result.augmented) },
                             heatmapCaption: ["attention"], results: results,
-                            title: "\(workspace.model.metadata.arch) \(workspace.bits) bits, \(result.request.mode)\(precision)")
+                            title: "\(maker(workspace)) \(workspace.bits) bits, \(result.request.mode)\(precision)")
     }
 
     /// The saved JSON: `search --json`'s keys (query, model, gallery, bits, database, top,
-    /// precision, results), plus the mode and AP.
+    /// precision, results), plus the mode and AP; for codes made elsewhere `model` is null and
+    /// `codes` names their folder, as `search --codes` writes them.
     struct Report: Encodable {
         struct Query: Encodable {
             let label: String?
@@ -65,32 +66,36 @@ public enum ResultExport {
             private enum CodingKeys: String, CodingKey { case rank, id, label, distance, relevant }
         }
         let query: Query
-        let model: String, gallery: String, bits: Int, database: Int, top: Int, mode: String
+        let model: String?
+        let codes: String?
+        let gallery: String, bits: Int, database: Int, top: Int, mode: String
         let precision: Double?
         let average_precision: Double?
         let results: [Result]
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(query, forKey: .query); try c.encode(model, forKey: .model); try c.encode(gallery, forKey: .gallery)
+            try c.encode(query, forKey: .query); try c.encode(model, forKey: .model)
+            if let codes { try c.encode(codes, forKey: .codes) }
+            try c.encode(gallery, forKey: .gallery)
             try c.encode(bits, forKey: .bits); try c.encode(database, forKey: .database); try c.encode(top, forKey: .top)
             try c.encode(mode, forKey: .mode); try c.encode(precision, forKey: .precision)
             try c.encode(average_precision, forKey: .average_precision); try c.encode(results, forKey: .results)
         }
-        private enum CodingKeys: String, CodingKey { case query, model, gallery, bits, database, top, mode, precision, average_precision, results }
+        private enum CodingKeys: String, CodingKey { case query, model, codes, gallery, bits, database, top, mode, precision, average_precision, results }
     }
 
-    static func json(_ result: QueryResult, workspace: Workspace) -> String {
+    static func json(_ result: QueryResult, workspace: any SearchWorkspace) -> String {
         let gallery = workspace.gallery, items = gallery.items
         var id: String?, file: String?
         switch result.request.source {
-        case .item(let i): id = items[i].id
+        case .item(let i): id = workspace.queryGallery.items[i].id
         case .file(let path): file = path
         }
         let report = Report(
             query: .init(label: queryLabel(result, workspace), augment: result.request.augmentation.isIdentity ? nil : result.request.augmentation.description,
                          id: id, file: file),
-            model: workspace.model.path, gallery: workspace.gallerySpec, bits: workspace.bits, database: workspace.codes.count,
+            model: workspace.loadedModel?.path, codes: workspace.loadedModel == nil ? workspace.origin : nil, gallery: workspace.gallerySpec, bits: workspace.bits, database: workspace.codes.count,
             top: result.request.top, mode: result.request.mode.description, precision: result.precision,
             average_precision: result.averagePrecision,
             results: result.neighbours.enumerated().map { rank, n in
@@ -103,7 +108,12 @@ public enum ResultExport {
         return String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self) + "\n"
     }
 
-    private static func queryLabel(_ result: QueryResult, _ workspace: Workspace) -> String? {
-        result.queryLabels.map(workspace.gallery.labelText)
+    private static func queryLabel(_ result: QueryResult, _ workspace: any SearchWorkspace) -> String? {
+        result.queryLabels.map(workspace.queryGallery.labelText)
+    }
+
+    /// The sheet's title names the architecture, or the folder of codes made elsewhere.
+    private static func maker(_ workspace: any SearchWorkspace) -> String {
+        workspace.loadedModel?.metadata.arch ?? "codes " + URL(fileURLWithPath: workspace.origin).lastPathComponent
     }
 }

@@ -8,10 +8,11 @@ import Retrieval
 /// now) and the indexes over them. Everything a query needs, off the UI thread: `search` encodes
 /// the (augmented) query, ranks the database and scores the result against the labels.
 ///
-/// Immutable after `open` except the LSH tables, built on first use under a lock, so one
-/// workspace may serve several threads.
-public final class Workspace: @unchecked Sendable {
+/// Immutable after `open` (the ranker builds its LSH tables under a lock), so one workspace may
+/// serve several threads.
+public final class Workspace: SearchWorkspace, @unchecked Sendable {
     public let model: LoadedModel
+    public var loadedModel: LoadedModel? { model }
     public let gallery: any Gallery
     /// The gallery as given on the command line (`kind:path`).
     public let gallerySpec: String
@@ -24,14 +25,8 @@ public final class Workspace: @unchecked Sendable {
     /// Each code's class when the gallery is single-label (relevance is then one comparison,
     /// which keeps a query's AP over 60,000 codes in about a millisecond); nil for multi-label.
     private let codeClasses: [Int32]?
-    private let flat: BinaryFlatIndex
+    private let ranker: CodeRanker
     private let tieAware: TieAwareRanking
-    private let lshLock = NSLock()
-    private var lshIndex: LSHIndex?
-
-    /// LSH over the codes: tables of 12 hyperplanes each, probed in 16 buckets per table, a
-    /// trade-off that keeps recall high for 16-256-bit codes at gallery sizes the TUI opens.
-    static let lshTables = 4, lshBitsPerTable = 12, lshProbes = 16
 
     public init(model: LoadedModel, gallery: any Gallery, gallerySpec: String, codes: BinaryCodes, codeItems: [Int], fromCache: Bool) {
         precondition(codes.count == codeItems.count, "one gallery item per code")
@@ -44,7 +39,7 @@ public final class Workspace: @unchecked Sendable {
         codeOfItem = Dictionary(uniqueKeysWithValues: codeItems.enumerated().map { ($1, $0) })
         let items = gallery.items
         codeClasses = gallery.isMultiLabel ? nil : codeItems.map { Int32(items[$0].labels.first ?? -1) }
-        flat = BinaryFlatIndex(codes: codes)
+        ranker = CodeRanker(codes: codes)
         tieAware = TieAwareRanking(count: codes.count)
     }
 
@@ -68,6 +63,9 @@ public final class Workspace: @unchecked Sendable {
     }
 
     public var bits: Int { model.network.bits }
+    public var queryGallery: any Gallery { gallery }
+    public var queriesAreGallery: Bool { true }
+    public var origin: String { model.path }
 
     /// An index file's codes, in the gallery's terms: refused when another model made them (the
     /// fingerprint) or when its items are not this gallery's.
@@ -112,7 +110,7 @@ public final class Workspace: @unchecked Sendable {
         func relevant(_ code: Int) -> Bool? {
             labelSet.map { !$0.isDisjoint(with: gallery.items[codeItems[code]].labels) }
         }
-        let (ranked, withinRadius) = rank(query, mode: request.mode, top: request.top, excluding: selfCode)
+        let (ranked, withinRadius) = ranker.rank(query, mode: request.mode, top: request.top, excluding: selfCode)
         let ranking = NeighbourRanking(ranked, query: query, codes: codes, excluding: selfCode,
                                        isRelevant: labelSet.map { _ in { relevant($0) == true } })
         let neighbours = ranking.neighbours.map {
@@ -145,49 +143,6 @@ public final class Workspace: @unchecked Sendable {
             result.tieAwareAveragePrecision = figures.averagePrecision
         }
         return result
-    }
-
-    /// The top `top` codes for `query` (code positions and distances, nearest first, ties by
-    /// position), leaving out `excluded`; with the radius mode also how many lie within it.
-    private func rank(_ query: BinaryCodes, mode: SearchMode, top: Int, excluding excluded: Int?) -> ([HammingNeighbour], Int?) {
-        let wanted = min(codes.count, top + (excluded == nil ? 0 : 1))
-        guard wanted > 0 else { return ([], nil) }
-        switch mode {
-        case .exact:
-            return (NeighbourRanking.exact(query, index: flat, top: top, excluding: excluded), nil)
-        case .radius(let r):
-            let found = flat.rangeSearch(query, radius: r, threads: 1)[0].filter { $0.index != excluded }
-                .sorted { ($0.distance, $0.index) < ($1.distance, $1.index) }
-            return (Array(found.prefix(top)), found.count)
-        case .lsh:
-            let index = lsh()
-            let features = FeatureMatrix(rows: 1, dimension: bits, values: Self.signs(query, 0))
-            // Cosine of ±1 vectors is 1 - 2 d / bits: report the Hamming distance it stands for.
-            guard let found = try? index.search(features, k: wanted, probes: Self.lshProbes).neighbours(ofQuery: 0) else { return ([], nil) }
-            let neighbours = found.filter { $0.index >= 0 && $0.index != excluded }.prefix(top).map {
-                HammingNeighbour(index: $0.index, distance: codes.distance($0.index, to: query, 0))
-            }
-            return (Array(neighbours), nil)
-        }
-    }
-
-    /// The LSH tables, built once.
-    private func lsh() -> LSHIndex {
-        lshLock.lock()
-        defer { lshLock.unlock() }
-        if let lshIndex { return lshIndex }
-        var values = [Float]()
-        values.reserveCapacity(codes.count * bits)
-        for c in 0..<codes.count { values += Self.signs(codes, c) }
-        // The sizes are in range and the features are finite, so building cannot fail.
-        var index = try! LSHIndex(dimension: bits, bitsPerTable: Self.lshBitsPerTable, tables: Self.lshTables, seed: 0)
-        try! index.add(FeatureMatrix(rows: codes.count, dimension: bits, values: values))
-        lshIndex = index
-        return index
-    }
-
-    private static func signs(_ codes: BinaryCodes, _ c: Int) -> [Float] {
-        (0..<codes.bits).map { codes.bit($0, ofCode: c) ? 1 : -1 }
     }
 
     static func milliseconds(since start: DispatchTime) -> Double {

@@ -17,9 +17,9 @@ extension SearchCommand {
         guard let gallery, let queries else {
             throw CommandError("--codes needs --gallery (the database images, database.txt) and --queries (the query images, test.txt)")
         }
-        let folder = try CodesFolder(folder: codes)
-        let database = try GalleryOpener.open(gallery), queryGallery = try GalleryOpener.open(queries)
-        try folder.check(queries: queryGallery, database: database)
+        // The explorer's codes workspace opens and checks the folder and its lists the same way.
+        let opened = try CodesWorkspace.open(folder: codes, gallerySpec: gallery, querySpec: queries)
+        let folder = opened.folder, database = opened.gallery, queryGallery = opened.queryGallery
         let q: Int
         switch (queryIndex, queryID) {
         case (let i?, nil):

@@ -1,0 +1,33 @@
+import Retrieval
+
+/// What the explorer searches, whatever made the codes: a database of codes with its images, a
+/// query set, and `search`, which turns a request into a ranked and scored result. Two kinds
+/// exist: `Workspace` (a model and a gallery: the queries are the gallery's own items or image
+/// files, bent at will, and the network gives attention maps) and `CodesWorkspace` (codes made
+/// elsewhere, a DeepHash-pytorch save folder: the queries are its query codes, and without a
+/// network nothing is encoded). The explorer asks `loadedModel` whether a network is there, and
+/// nothing else about which kind it holds.
+public protocol SearchWorkspace: AnyObject, Sendable {
+    /// The database's images: code c is item `codeItems[c]`.
+    var gallery: any Gallery { get }
+    /// The database gallery as given (`kind:path`).
+    var gallerySpec: String { get }
+    /// The queries a request's `.item(i)` picks from: the gallery itself for a model, the query
+    /// list for a codes folder.
+    var queryGallery: any Gallery { get }
+    /// Whether the queries are the gallery's own items, so a neighbour can become the query.
+    var queriesAreGallery: Bool { get }
+    var codes: BinaryCodes { get }
+    var codeItems: [Int] { get }
+    var bits: Int { get }
+    /// Whether the codes were read rather than encoded now.
+    var fromCache: Bool { get }
+    /// The network that made the codes, or nil for codes made elsewhere: without it no image
+    /// is encoded, so there are no bends, no image-file queries and no attention maps.
+    var loadedModel: LoadedModel? { get }
+    /// What made the codes, as the user named it: the model file or the codes folder.
+    var origin: String { get }
+
+    /// Ranks the database for `request` and scores the result against the labels.
+    func search(_ request: QueryRequest) throws(ServiceError) -> QueryResult
+}
