@@ -19,6 +19,8 @@ struct TUICommand: ParsableCommand {
             codes are cached like `search`'s, so a gallery opens at once the second time. \
             `w` saves sheets into --save-dir.
 
+            Codes made elsewhere: --codes DIR opens a DeepHash-pytorch save folder             (tst_binary.npy, trn_binary.npy, tst_label.npy, trn_label.npy) with no model:             --gallery names the database images (database.txt, as list:FILE), --queries the             query images (test.txt); their relative image paths are read under --image-root             when given, else beside each list file. The queries are tst_binary.npy's rows, the             database trn_binary.npy's; relevance is sharing a label; P@n and AP are what             `metrics` gives for that query. Bends, heatmaps, image files, v and M need a             network: their keys say so. A missing file, a bad array or a list whose row count             is not its codes' is one line naming the file, exit 2, before the screen starts.
+
             --screenshot FILE.png draws the first screen (the first model and gallery, its \
             first search) into a PNG instead, without a terminal: --screen-size COLSxROWS \
             cells (default: the terminal's size, else $COLUMNS x $LINES, else 100x30), 12 x 24 \
@@ -26,7 +28,7 @@ struct TUICommand: ParsableCommand {
 
             Exit status: 0 after q (or the screenshot written); 2 without a usable terminal \
             (no tty, TERM unset or dumb), when no model is given or found, or when the \
-            screenshot cannot be written.
+            screenshot cannot be written, or when --codes cannot be opened.
             """)
 
     @OptionGroup var threading: ThreadOptions
@@ -39,6 +41,15 @@ struct TUICommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("An index file of the gallery's codes made with the model (one --model and one --gallery).", valueName: "file"))
     var index: String?
+
+    @Option(help: ArgumentHelp("A DeepHash-pytorch save folder (tst/trn_binary.npy, tst/trn_label.npy) instead of a model: --gallery lists the database images, --queries the query images.", valueName: "dir"))
+    var codes: String?
+
+    @Option(help: ArgumentHelp("With --codes: the query images, as KIND:PATH (DeepHash-pytorch's test.txt as list:FILE).", valueName: "spec"))
+    var queries: String?
+
+    @Option(name: .customLong("image-root"), help: ArgumentHelp("With --codes: the folder the list files' relative image paths start from (default: each list file's folder).", valueName: "dir"))
+    var imageRoot: String?
 
     @Option(name: .customLong("save-dir"), help: ArgumentHelp("Where `w` writes contact sheets and JSON.", valueName: "dir"))
     var saveDirectory: String = "."
@@ -58,6 +69,16 @@ struct TUICommand: ParsableCommand {
             throw ValidationError("--screen-size must be COLSxROWS with 20...500 columns and 10...200 rows (got \(screenSize))")
         }
         if let screenshot { do { try OutputFile.check(screenshot) } catch { throw ValidationError(error.message) } }
+        if codes == nil {
+            if queries != nil { throw ValidationError("--queries needs --codes (a codes folder's query images)") }
+            if imageRoot != nil { throw ValidationError("--image-root needs --codes") }
+        } else {
+            if !model.isEmpty || index != nil { throw ValidationError("--codes takes the place of --model and --index") }
+            if gallery.count != 1 || queries == nil {
+                throw ValidationError("--codes needs one --gallery (the database images, database.txt) and --queries (the query images, test.txt)")
+            }
+            if noCache { throw ValidationError("--no-cache has no codes to encode with --codes") }
+        }
     }
 
     /// "120x40" -> (120, 40) within the sizes a screenshot may have.
@@ -85,6 +106,12 @@ struct TUICommand: ParsableCommand {
 
     func run() throws {
         threading.configure()
+        if let codes, let queries, let database = gallery.first {
+            // Opened here, so a bad folder is one line and exit 2 before the screen starts.
+            let workspace = try CodesWorkspace.open(folder: codes, gallerySpec: database, querySpec: queries, imageRoot: imageRoot)
+            let choice = WorkspaceChoice(codesFolder: codes, gallerySpec: database, querySpec: queries, imageRoot: imageRoot)
+            return try explore([choice], opened: [choice: workspace])
+        }
         let assets = EmbeddedAssets.locate()
         let models = model.isEmpty ? (assets?.models ?? []) : model
         guard !models.isEmpty else {
@@ -103,17 +130,23 @@ struct TUICommand: ParsableCommand {
         let choices = galleries.flatMap { g in
             models.map { WorkspaceChoice(modelPath: $0, gallerySpec: g, indexPath: index ?? assets?.demoIndex(model: $0, gallery: g)) }
         }
+        try explore(choices)
+    }
+
+    /// The screenshot or the interactive explorer on `choices`, the first opened first.
+    private func explore(_ choices: [WorkspaceChoice], opened: [WorkspaceChoice: any SearchWorkspace] = [:]) throws {
         if let screenshot {
             let cells = screenshotCells
             let image = Screenshot.firstScreen(choices: choices, columns: cells.columns, rows: cells.rows,
-                                               cacheFolder: noCache ? nil : CodeCache.defaultFolder, threads: threading.threads)
+                                               cacheFolder: noCache ? nil : CodeCache.defaultFolder, threads: threading.threads,
+                                               opened: opened)
             try Screenshot.write(image, to: screenshot)
             print("wrote \(screenshot): \(cells.columns) x \(cells.rows) cells, \(image.width) x \(image.height) pixels")
             return
         }
         do {
             try ExplorerApp.run(choices: choices, cacheFolder: noCache ? nil : CodeCache.defaultFolder,
-                                saveFolder: saveDirectory, threads: threading.threads)
+                                saveFolder: saveDirectory, threads: threading.threads, opened: opened)
         } catch let error as TerminalError {
             throw CommandError(error.localizedDescription)
         }

@@ -52,7 +52,7 @@ enum TUIFixtures {
     static func block(_ key: ThumbnailKey) -> CellGrid {
         let letter: Unicode.Scalar
         switch key.subject {
-        case .item(let i): letter = Unicode.Scalar(UInt8(65 + i % 26))
+        case .item(let i), .queryItem(let i): letter = Unicode.Scalar(UInt8(65 + i % 26))
         case .itemHeatmap(let i): letter = Unicode.Scalar(UInt8(97 + i % 26))
         case .queryOriginal: letter = "Q"
         case .queryAugmented: letter = "A"

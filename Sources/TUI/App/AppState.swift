@@ -103,11 +103,12 @@ public struct AppState: Sendable {
         sessionAP.isEmpty ? nil : (sessionAP.values.reduce(0, +) / Double(sessionAP.count), sessionAP.count)
     }
 
-    /// Gallery positions the browse pane lists (all, or one class).
+    /// Query-set positions the browse pane lists (all, or one class).
     public var browseItems: [Int] {
         guard let workspace else { return [] }
-        guard let filter = browseFilter else { return Array(0..<workspace.count) }
-        return workspace.itemLabels.indices.filter { workspace.itemLabels[$0].contains(filter) }
+        guard let filter = browseFilter else { return Array(0..<workspace.queryCount) }
+        let labels = workspace.queryLabels
+        return labels.indices.filter { labels[$0].contains(filter) }
     }
 
     /// The browse pane's tiles: small thumbnails, as many as fit.
@@ -171,7 +172,7 @@ public struct AppState: Sendable {
             let tiles = browseTiles, items = browseItems
             let start = browsePageStart
             for i in items[min(start, items.count)..<min(items.count, start + tiles.capacity)] {
-                keys.insert(ThumbnailKey(.item(i), columns: tiles.thumbColumns, rows: tiles.thumbRows))
+                keys.insert(ThumbnailKey(.queryItem(i), columns: tiles.thumbColumns, rows: tiles.thumbRows))
             }
         }
         return keys

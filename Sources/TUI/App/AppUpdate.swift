@@ -49,6 +49,11 @@ public struct AppUpdate: Sendable {
             state.browseFilter = nil
             state.source = .item(0)
             if state.heatmap && !summary.hasAttention { state.heatmap = false }
+            if !summary.hasNetwork {
+                // Codes made elsewhere: nothing can be bent or encoded.
+                state.adjustments = QueryAdjustments()
+                state.neighbourHeatmaps = false
+            }
             if let other = state.comparisonChoice, other == choice || state.choices[other].gallerySpec != state.choices[choice].gallerySpec {
                 state.comparisonChoice = nil
             }
@@ -65,7 +70,8 @@ public struct AppUpdate: Sendable {
             state.searching = false
             state.result = result
             state.selection = min(state.selection, max(0, result.neighbours.count - 1))
-            state.timings.encode = result.encodeMilliseconds
+            state.timings.encode = state.workspace?.hasNetwork == false ? nil : result.encodeMilliseconds
+            if let problem = result.imageProblem { state.message = .init(text: problem, isError: true) }
             state.timings.search = result.searchMilliseconds
             if let ap = result.averagePrecision { state.sessionAP[AppState.sessionKey(result.request)] = ap }
             state.thumbnails.merge(thumbnails) { _, new in new }
@@ -151,6 +157,10 @@ public struct AppUpdate: Sendable {
 
     private func mainKey(_ key: Key, _ state: inout AppState) -> [Effect] {
         state.message = nil
+        if state.workspace?.hasNetwork == false, let need = NeedsNetwork(key: key) {
+            state.message = .init(text: need.message, isError: false)
+            return []
+        }
         switch key {
         case .character("q"), .interrupt: return quit(&state)
         case .character("?"):
@@ -367,6 +377,10 @@ public struct AppUpdate: Sendable {
 
     /// A neighbour becomes the query (Enter or a click); the old query goes on the history.
     private func follow(_ item: Int, _ state: inout AppState) -> [Effect] {
+        if let queries = state.workspace?.separateQueries {
+            state.message = .init(text: "the neighbours are database items; queries come from \(queries.name) (g lists them)", isError: false)
+            return []
+        }
         pushHistory(&state)
         state.source = .item(item)
         state.selection = 0
@@ -429,8 +443,10 @@ public struct AppUpdate: Sendable {
         let missing = state.visibleThumbnails.filter { key in
             guard state.thumbnails[key] == nil else { return false }
             // Query pictures come with their search.
-            if case .item = key.subject { return true }
-            return false
+            switch key.subject {
+            case .item, .queryItem: return true
+            default: return false
+            }
         }
         return missing.isEmpty ? [] : [.thumbnails(missing.sorted { "\($0)" < "\($1)" })]
     }

@@ -7,13 +7,16 @@ import Render
 /// to the worker, and every change is rendered and drawn. Keys never wait for the worker.
 public enum ExplorerApp {
     /// Runs until `q`, Ctrl-C or a terminating signal; the terminal is restored on every way out.
-    /// Throws (before touching the terminal) when there is no usable terminal.
-    public static func run(choices: [WorkspaceChoice], cacheFolder: String?, saveFolder: String, threads: Int = 2) throws {
+    /// Throws (before touching the terminal) when there is no usable terminal. `opened` holds
+    /// workspaces the caller has opened already (to fail before the screen starts).
+    public static func run(choices: [WorkspaceChoice], cacheFolder: String?, saveFolder: String, threads: Int = 2,
+                           opened: [WorkspaceChoice: any SearchWorkspace] = [:]) throws {
         let driver = try TerminalDriver()
         defer { driver.restore() }
         var state = AppState(columns: driver.columns, rows: driver.rows, colorMode: driver.colorMode, choices: choices)
         let update = AppUpdate(listDirectory: DirectoryListing.entries, saveFolder: saveFolder)
-        let queue = ExplorerQueue(worker: ExplorerWorker(colorMode: driver.colorMode, cacheFolder: cacheFolder, threads: threads),
+        let queue = ExplorerQueue(worker: ExplorerWorker(colorMode: driver.colorMode, cacheFolder: cacheFolder, threads: threads,
+                                                                 opened: opened),
                                   wake: { [waker = driver.waker] in waker.wake() })
         defer { queue.stop() }
         queue.submit(update.start(&state))

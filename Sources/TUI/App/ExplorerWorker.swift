@@ -13,16 +13,33 @@ public final class ExplorerWorker: @unchecked Sendable {
     private let cacheFolder: String?
     private let threads: Int
     // Touched only by the thread performing effects (one at a time).
-    private var workspace: Workspace?
+    private var workspace: (any SearchWorkspace)?
     private var openedChoice: Int?
     private var lastResult: QueryResult?
     /// The comparison model's workspace (`v`), kept while the same choice is compared.
-    private var comparison: (choice: WorkspaceChoice, workspace: Workspace)?
+    private var comparison: (choice: WorkspaceChoice, workspace: any SearchWorkspace)?
+    /// Workspaces the caller opened already (to report a bad one before the screen starts),
+    /// used instead of opening their choices again.
+    private let opened: [WorkspaceChoice: any SearchWorkspace]
 
-    public init(colorMode: ColorMode, cacheFolder: String?, threads: Int = 2) {
+    public init(colorMode: ColorMode, cacheFolder: String?, threads: Int = 2, opened: [WorkspaceChoice: any SearchWorkspace] = [:]) {
         renderer = ChafaCellRenderer(mode: colorMode)
         self.cacheFolder = cacheFolder
         self.threads = threads
+        self.opened = opened
+    }
+
+    /// Opens `choice`: a model on its gallery (cached codes, an index file or encoding, with
+    /// `progress`), or a codes folder with its list files.
+    private func open(_ choice: WorkspaceChoice, progress: ((Int, Int) -> Void)? = nil) throws(ServiceError) -> any SearchWorkspace {
+        if let ready = opened[choice] { return ready }
+        switch choice.codes {
+        case .model(let path, let indexPath):
+            return try Workspace.open(modelPath: path, gallerySpec: choice.gallerySpec, indexPath: indexPath, cacheFolder: cacheFolder,
+                                      threads: threads, progress: progress)
+        case .folder(let path, let querySpec, let imageRoot):
+            return try CodesWorkspace.open(folder: path, gallerySpec: choice.gallerySpec, querySpec: querySpec, imageRoot: imageRoot)
+        }
     }
 
     /// Runs `effect`; `post` receives progress and results (possibly several events).
@@ -30,9 +47,7 @@ public final class ExplorerWorker: @unchecked Sendable {
         switch effect {
         case .openWorkspace(let choice, let what):
             do {
-                let opened = try Workspace.open(modelPath: what.modelPath, gallerySpec: what.gallerySpec, indexPath: what.indexPath,
-                                                cacheFolder: cacheFolder,
-                                                threads: threads, progress: { post(.workspaceProgress(choice: choice, done: $0, total: $1)) })
+                let opened = try open(what, progress: { post(.workspaceProgress(choice: choice, done: $0, total: $1)) })
                 workspace = opened
                 openedChoice = choice
                 lastResult = nil
@@ -52,8 +67,7 @@ public final class ExplorerWorker: @unchecked Sendable {
         case .compare(let generation, let request, let choice, let sizes):
             do {
                 if comparison?.choice != choice {
-                    comparison = (choice, try Workspace.open(modelPath: choice.modelPath, gallerySpec: choice.gallerySpec,
-                                                             indexPath: choice.indexPath, cacheFolder: cacheFolder, threads: threads))
+                    comparison = (choice, try open(choice))
                 }
                 guard let other = comparison?.workspace else { return }
                 var plain = request
@@ -87,15 +101,24 @@ public final class ExplorerWorker: @unchecked Sendable {
         }
     }
 
-    static func summary(of workspace: Workspace) -> WorkspaceSummary {
+    static func summary(of workspace: any SearchWorkspace) -> WorkspaceSummary {
         let items = workspace.gallery.items
-        return WorkspaceSummary(modelName: URL(fileURLWithPath: workspace.model.path).deletingPathExtension().lastPathComponent,
-                                arch: workspace.model.metadata.arch, bits: workspace.bits,
-                                hasAttention: workspace.model.network.hasAttention,
-                                galleryName: galleryName(workspace.gallerySpec), classNames: workspace.gallery.classNames,
-                                itemIDs: items.map(\.id), itemLabels: items.map(\.labels),
-                                encodedCount: workspace.codes.count, fromCache: workspace.fromCache,
-                                health: CodeHealth(workspace.codes))
+        let model = workspace.loadedModel
+        let name = model.map { URL(fileURLWithPath: $0.path).deletingPathExtension().lastPathComponent }
+            ?? URL(fileURLWithPath: workspace.origin).lastPathComponent
+        var summary = WorkspaceSummary(modelName: name, arch: model?.metadata.arch ?? "codes only",
+                                       bits: workspace.bits, hasAttention: model?.network.hasAttention ?? false,
+                                       galleryName: galleryName(workspace.gallerySpec), classNames: workspace.gallery.classNames,
+                                       itemIDs: items.map(\.id), itemLabels: items.map(\.labels),
+                                       encodedCount: workspace.codes.count, fromCache: workspace.fromCache,
+                                       health: CodeHealth(workspace.codes))
+        summary.hasNetwork = model != nil
+        if !workspace.queriesAreGallery {
+            let queries = workspace.queryGallery
+            summary.separateQueries = .init(name: galleryName(queries.spec.description), ids: queries.items.map(\.id),
+                                            labels: queries.items.map(\.labels))
+        }
+        return summary
     }
 
     /// "cifar10" for "folder:../shared/datasets/cifar10", "demo-cifar10" for the embedded one.
@@ -132,12 +155,19 @@ public final class ExplorerWorker: @unchecked Sendable {
             picture = { try? workspace.gallery.image(at: i) }
             cacheKey = CellGridKey(item: "\(openedChoice ?? -1)/\(i)", columns: key.columns, rows: key.rows, mode: renderer.mode,
                                    symbols: renderer.symbols)
+        case .queryItem(let i):
+            guard let workspace else { return nil }
+            // The gallery's own item when the queries are its items: one cache entry for both.
+            let separate = !workspace.queriesAreGallery
+            picture = { try? workspace.queryGallery.image(at: i) }
+            cacheKey = CellGridKey(item: "\(openedChoice ?? -1)/\(separate ? "query/" : "")\(i)", columns: key.columns, rows: key.rows,
+                                   mode: renderer.mode, symbols: renderer.symbols)
         case .itemHeatmap(let i):
             // Encoded once per item and size: the cache keeps the overlaid thumbnail.
-            guard let workspace else { return nil }
+            guard let workspace, let model = workspace.loadedModel else { return nil }
             picture = {
                 guard let image = try? workspace.gallery.image(at: i),
-                      let map = workspace.model.network.attentionMap(of: image, preprocessor: workspace.model.preprocessor).map
+                      let map = model.network.attentionMap(of: image, preprocessor: model.preprocessor).map
                 else { return nil }
                 return Heatmap.overlay(map.image(0), on: image)
             }
@@ -160,7 +190,7 @@ public final class ExplorerWorker: @unchecked Sendable {
         return grid
     }
 
-    private func sweep(_ request: QueryRequest, _ kind: SweepKind, in workspace: Workspace) throws(ServiceError) -> SweepResult {
+    private func sweep(_ request: QueryRequest, _ kind: SweepKind, in workspace: any SearchWorkspace) throws(ServiceError) -> SweepResult {
         var points: [SweepPoint] = []
         for strength in kind.strengths {
             var bent = request

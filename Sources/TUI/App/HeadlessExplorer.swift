@@ -12,10 +12,10 @@ public final class HeadlessExplorer {
     private let worker: ExplorerWorker
 
     public init(choices: [WorkspaceChoice], columns: Int, rows: Int, colorMode: ColorMode, cacheFolder: String?,
-                saveFolder: String, threads: Int = 2) {
+                saveFolder: String, threads: Int = 2, opened: [WorkspaceChoice: any SearchWorkspace] = [:]) {
         state = AppState(columns: columns, rows: rows, colorMode: colorMode, choices: choices)
         update = AppUpdate(listDirectory: DirectoryListing.entries, saveFolder: saveFolder)
-        worker = ExplorerWorker(colorMode: colorMode, cacheFolder: cacheFolder, threads: threads)
+        worker = ExplorerWorker(colorMode: colorMode, cacheFolder: cacheFolder, threads: threads, opened: opened)
     }
 
     /// Opens the first choice and answers its first search.

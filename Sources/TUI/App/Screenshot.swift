@@ -16,10 +16,10 @@ public enum Screenshot {
     /// The first screen of `choices` at `columns` x `rows` cells, as a picture of
     /// (columns * 12) x (rows * 24) pixels.
     public static func firstScreen(choices: [WorkspaceChoice], columns: Int, rows: Int, cacheFolder: String?,
-                                   threads: Int) -> RGBImage {
+                                   threads: Int, opened: [WorkspaceChoice: any SearchWorkspace] = [:]) -> RGBImage {
         let explorer = HeadlessExplorer(choices: choices, columns: columns, rows: rows, colorMode: .truecolor,
                                         cacheFolder: cacheFolder, saveFolder: FileManager.default.currentDirectoryPath,
-                                        threads: threads)
+                                        threads: threads, opened: opened)
         return picture(of: explorer.start())
     }
 

@@ -4,8 +4,11 @@ import Services
 /// (chafa) and the state keeps the ones on screen, so rendering the screen stays pure.
 public struct ThumbnailKey: Hashable, Sendable {
     public enum Subject: Hashable, Sendable {
-        /// A gallery item as stored.
+        /// A gallery (database) item as stored.
         case item(Int)
+        /// An item of the query set as stored (the browse pane): the gallery's own item for a
+        /// model, the query list's image for a codes folder.
+        case queryItem(Int)
         /// A gallery item under its own attention map (the model's attention when it is encoded).
         case itemHeatmap(Int)
         /// The current query as opened.

@@ -3,6 +3,19 @@ import Retrieval
 /// What the screen needs to know about the open model and gallery (names, sizes, labels), so
 /// the state never holds the workspace itself.
 public struct WorkspaceSummary: Hashable, Sendable {
+    /// A query set apart from the gallery (a codes folder's query list).
+    public struct QuerySet: Hashable, Sendable {
+        public var name: String
+        public var ids: [String]
+        public var labels: [[Int]]
+
+        public init(name: String, ids: [String], labels: [[Int]]) {
+            self.name = name
+            self.ids = ids
+            self.labels = labels
+        }
+    }
+
     public var modelName: String
     public var arch: String
     public var bits: Int
@@ -17,6 +30,10 @@ public struct WorkspaceSummary: Hashable, Sendable {
     public var fromCache: Bool
     /// The codes' bit balance, correlation and identical-code groups (the `i` panel).
     public var health: CodeHealth?
+    /// False for codes made elsewhere: nothing can be encoded (no bends, files, heatmaps, models).
+    public var hasNetwork = true
+    /// The queries when they are not the gallery's own items; nil when they are.
+    public var separateQueries: QuerySet?
 
     public init(modelName: String, arch: String, bits: Int, hasAttention: Bool, galleryName: String, classNames: [String],
                 itemIDs: [String], itemLabels: [[Int]], encodedCount: Int, fromCache: Bool, health: CodeHealth? = nil) {
@@ -35,20 +52,13 @@ public struct WorkspaceSummary: Hashable, Sendable {
 
     public var count: Int { itemIDs.count }
 
+    /// The items a query is picked from (the browse pane, `.item(i)` sources).
+    public var queryIDs: [String] { separateQueries?.ids ?? itemIDs }
+    public var queryLabels: [[Int]] { separateQueries?.labels ?? itemLabels }
+    public var queryCount: Int { queryIDs.count }
+    /// The list the queries come from: the gallery's name, or the query list's.
+    public var queryListName: String { separateQueries?.name ?? galleryName }
+
     /// "cat", "cat+dog", or "-" without labels.
     public func labelText(_ labels: [Int]) -> String { GalleryLabels.text(labels, classNames: classNames) }
-}
-
-/// A model and gallery pair the user can switch to (`M`).
-public struct WorkspaceChoice: Hashable, Sendable {
-    public var modelPath: String
-    public var gallerySpec: String
-    /// An index file with the gallery's codes by this model, instead of encoding it.
-    public var indexPath: String?
-
-    public init(modelPath: String, gallerySpec: String, indexPath: String? = nil) {
-        self.modelPath = modelPath
-        self.gallerySpec = gallerySpec
-        self.indexPath = indexPath
-    }
 }

@@ -23,7 +23,7 @@ enum OverlayView {
         case .models(let selected):
             let width = min(layout.columns - 4, 76)
             let lines = state.choices.enumerated().map { i, choice in
-                (i == selected ? "> " : "  ") + (i == state.activeChoice ? "* " : "  ") + "\(choice.modelPath) on \(choice.gallerySpec)"
+                (i == selected ? "> " : "  ") + (i == state.activeChoice ? "* " : "  ") + "\(choice.origin) on \(choice.gallerySpec)"
             } + ["", "Enter opens, v compares with the open one, Esc closes"]
             box(&screen, layout, width: width, title: "models and galleries", lines: lines)
         case .health:

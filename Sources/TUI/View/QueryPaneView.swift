@@ -41,14 +41,20 @@ enum QueryPaneView {
         if let w = state.workspace {
             switch request.source {
             case .item(let i):
-                line("\(w.labelText(w.itemLabels[i]))  #\(i)", .default, .bold)
-                line(w.itemIDs[i], .default, .dim)
+                line("\(w.labelText(w.queryLabels[i]))  #\(i)", .default, .bold)
+                line(w.queryIDs[i], .default, .dim)
             case .file(let path):
                 line("file (no label)", .default, .bold)
                 line(path, .default, .dim)
             }
         }
-        line("bend: " + (request.augmentation.isIdentity ? "none" : request.augmentation.description))
+        if state.workspace?.hasNetwork == false {
+            // Codes made elsewhere: the heatmap's slot says why it is empty.
+            line("no model: codes only, so no bends", ScreenRenderer.cyan)
+            line("and no attention heatmap", ScreenRenderer.cyan)
+        } else {
+            line("bend: " + (request.augmentation.isIdentity ? "none" : request.augmentation.description))
+        }
         if let w = result.withinRadius { line("\(w) within radius") }
         if let sweep = state.sweep {
             y += 1

@@ -23,7 +23,7 @@ enum ResultsPaneView {
                    heading: split ? "A " + workspace.modelName + ": " : "", onlyInOne: only, heatmaps: state.neighbourHeatmaps)
         guard split, let other = state.comparisonChoice else { return }
         let lowerHeader = layout.comparisonResults.y - 1
-        let name = "B " + URL(fileURLWithPath: state.choices[other].modelPath).deletingPathExtension().lastPathComponent
+        let name = "B " + state.choices[other].shortName
         guard let comparison = state.comparison else {
             screen.put(fitted(name + ": searching...", layout.results.width), x: layout.results.x, y: lowerHeader,
                        foreground: ScreenRenderer.yellow)

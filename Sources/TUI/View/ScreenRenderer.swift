@@ -38,11 +38,16 @@ public enum ScreenRenderer {
         screen.fill(layout.title, with: Cell(character: " ", style: .reverse))
         var parts = ["hashscope"]
         if let w = state.workspace {
-            parts.append("model \(w.modelName) (\(w.arch), \(w.bits) bits)")
-            parts.append("\(w.galleryName), \(w.count) images")
+            if w.hasNetwork {
+                parts.append("model \(w.modelName) (\(w.arch), \(w.bits) bits)")
+            } else {
+                parts.append("codes \(w.modelName) (\(w.bits) bits, no model)")
+            }
+            if let queries = w.separateQueries { parts.append("queries \(queries.name), \(queries.ids.count) images") }
+            parts.append("\(w.separateQueries == nil ? "" : "database ")\(w.galleryName), \(w.count) images")
             parts.append(state.mode.description)
         } else if let choice = state.loadingChoice.map({ state.choices[$0] }) {
-            parts.append("opening \(choice.modelPath) on \(choice.gallerySpec)")
+            parts.append("opening \(choice.origin) on \(choice.gallerySpec)")
         }
         screen.put(fitted(" " + parts.joined(separator: " | "), layout.columns), x: 0, y: 0, style: [.reverse, .bold])
     }
@@ -79,9 +84,15 @@ public enum ScreenRenderer {
             screen.put(fitted(message.text, layout.columns - 2), x: 1, y: y + 1, foreground: message.isError ? red : cyan,
                        style: message.isError ? .bold : [])
         } else {
-            let hints = layout.columns >= 110
-                ? "? help  g gallery  o open  r/R rotate  c crop  b/B light  f flip  h heatmap  m mode  s sweep  w save  q quit"
-                : "?:help g:gallery o:open rRcbBfnx:bend h:heat m:mode s:sweep w:save q:quit"
+            let hints: String
+            if state.workspace?.hasNetwork == false {
+                hints = layout.columns >= 110 ? "? help  g queries  m mode  + - top n  i codes  w save  q quit  (codes only: no bends)"
+                    : "?:help g:queries m:mode +-:top i:codes w:save q:quit (codes only)"
+            } else {
+                hints = layout.columns >= 110
+                    ? "? help  g gallery  o open  r/R rotate  c crop  b/B light  f flip  h heatmap  m mode  s sweep  w save  q quit"
+                    : "?:help g:gallery o:open rRcbBfnx:bend h:heat m:mode s:sweep w:save q:quit"
+            }
             screen.put(fitted(hints, layout.columns - 2), x: 1, y: y + 1, style: .dim)
         }
     }
