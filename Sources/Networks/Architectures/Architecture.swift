@@ -17,6 +17,15 @@ public enum Architecture: String, Sendable, CaseIterable, Codable {
     case dath
     /// A small ResNet with CBAM after its last stage (the CNN+CBAM+LSH paper's design).
     case cbam
+    /// DeepHash-pytorch's AlexNet, VGG-16 and ResNets with a hash layer (torchvision's
+    /// networks; `TorchvisionArchitectures.swift`): imported with `import --arch`, not trained here.
+    case deephashAlexNet = "deephash-alexnet"
+    case deephashVGG16 = "deephash-vgg16"
+    case deephashResNet18 = "deephash-resnet18"
+    case deephashResNet34 = "deephash-resnet34"
+    case deephashResNet50 = "deephash-resnet50"
+    case deephashResNet101 = "deephash-resnet101"
+    case deephashResNet152 = "deephash-resnet152"
 
     public struct Configuration: Sendable, Equatable {
         public var bits: Int
@@ -53,6 +62,10 @@ public enum Architecture: String, Sendable, CaseIterable, Codable {
         case .dah: return Self.dah(configuration, &generator)
         case .dath: return Self.dath(configuration, &generator)
         case .cbam: return Self.cbam(configuration, &generator)
+        case .deephashAlexNet: return Self.deephashAlexNet(configuration, &generator)
+        case .deephashVGG16: return Self.deephashVGG16(configuration, &generator)
+        case .deephashResNet18, .deephashResNet34, .deephashResNet50, .deephashResNet101, .deephashResNet152:
+            return Self.deephashResNet(depth: torchvisionResNetDepth!, configuration, &generator)
         }
     }
 

@@ -69,7 +69,8 @@ extension Architecture {
             ])
             return HashingNetwork(features: features, featureCount: fc, bits: c.bits, classes: c.classes,
                                   activation: .linear, generator: &generator)
-        case .dsh, .nin, .dfeh:
+        case .dsh, .nin, .dfeh, .deephashAlexNet, .deephashVGG16, .deephashResNet18, .deephashResNet34, .deephashResNet50,
+             .deephashResNet101, .deephashResNet152:
             preconditionFailure("\(self) has no head for a pretrained backbone")
         }
     }
