@@ -66,7 +66,7 @@ let package = Package(
         ]),
 
         // Shared test helpers (paths to ../shared/datasets, scratch folders, test images).
-        .target(name: "TestSupport", dependencies: ["Basics", "Networks"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Basics", "Interchange", "Networks"], path: "Tests/TestSupport"),
         .testTarget(name: "BasicsTests", dependencies: ["Basics", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "Basics", "TestSupport"],
@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "CommandTests", dependencies: ["hashscope", "Services", "Retrieval", "Interchange", "Networks", "TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Basics", "WinogradKernelsAVX2", "CCPUFeatures", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ServicesTests", dependencies: ["Services", "Basics", "Networks", "Retrieval", "TestSupport"]),
+        .testTarget(name: "ServicesTests", dependencies: ["Services", "Basics", "Interchange", "Networks", "Retrieval", "TestSupport"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Services", "Basics", "Render", "Retrieval", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -8,6 +8,13 @@ public struct TorchTensor: Sendable, Equatable {
     public let dtype: TorchDType
     public let shape: [Int]
     public let values: [Float]
+
+    public init(name: String, dtype: TorchDType, shape: [Int], values: [Float]) {
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+        self.values = values
+    }
 }
 
 /// A PyTorch checkpoint's state dict, read without Python: the zip format torch.save writes

@@ -107,6 +107,7 @@ final class TrainEvalCommandTests: XCTestCase {
         let out = scratch.path + "/bad.safetensors"
         let cases: [(replace: String, with: String, message: String)] = [
             ("--arch", "resnet", "unknown arch 'resnet'"),
+            ("--arch", "deephash-resnet50", "is DeepHash-pytorch's network, trained there and imported here (hashscope import"),
             ("--bits", "4", "--bits 4 is outside 8...1024"),
             ("--bits", "2048", "outside 8...1024"),
             ("--epochs", "0", "--epochs must be at least 1"),

@@ -33,6 +33,9 @@ public struct TrainingPlan {
     /// Checks every input before anything is written; each failure is one line.
     public init(_ request: TrainingRequest, reporter: TrainingReporter) throws {
         self.request = request
+        if let arch = Architecture(rawValue: request.arch), arch.isTorchvisionFamily {
+            throw ServiceError("arch '\(arch.rawValue)' is DeepHash-pytorch's network, trained there and imported here (hashscope import --torch FILE --arch \(arch.rawValue)); hashscope trains \(TrainingRecipe.trainable.map(\.rawValue).joined(separator: ", "))")
+        }
         guard let arch = Architecture(rawValue: request.arch), TrainingRecipe.recipe(for: arch) != nil else {
             throw ServiceError("unknown arch '\(request.arch)': expected one of \(TrainingRecipe.trainable.map(\.rawValue).joined(separator: ", "))")
         }
