@@ -11,8 +11,8 @@ struct BenchNetworkCommand: ParsableCommand {
         commandName: "network",
         abstract: "Time a network's encoding (eval forward) and one training step at a batch size.",
         discussion: """
-            Builds --arch for 3x32x32 input (random weights from --seed, or --model's), draws a \
-            random (batch, 3, 32, 32) input, then times (a) encoding: an eval-mode forward pass; \
+            Builds --arch for 3 x --size x --size input (32, or 224 for the deephash-* \
+            families; random weights from --seed, or --model's), draws a random input batch, then times (a) encoding: an eval-mode forward pass; \
             (b) one training step: zeroGrad, a training-mode forward, backward of a fixed random \
             dL/d(output) (standard normal / batch, the output's shape: codes then logits; no loss \
             function, so the step is the network alone; parameter gradients only, as in `train` \
@@ -24,9 +24,10 @@ struct BenchNetworkCommand: ParsableCommand {
             CAM: X X^T and A X; CBAM's gate MLP and 7x7 conv); pooling, activations, BatchNorm, \
             softmax and elementwise work are not counted. encode_gflops = forward_gflop / the \
             median encode time. JSON keys: arch, bits, classes, batch, threads, iterations, \
-            warmup, encode_ms, encode_images_per_second, train_step_ms, train_images_per_second, \
+            warmup, size, encode_ms, encode_images_per_second, train_step_ms, train_images_per_second, \
             forward_gflop, encode_gflops, train_gflops (3 x forward_gflop per step, the usual \
-            forward + backward estimate). Exit status: 0 ok, 2 bad arguments or weights.
+            forward + backward estimate; null with --encode-only). Exit status: 0 ok, 2 bad \
+            arguments or weights.
             """)
 
     @Option(help: ArgumentHelp("Architecture (\(Architecture.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
@@ -56,10 +57,19 @@ struct BenchNetworkCommand: ParsableCommand {
     @Option(help: "Seed of the random weights, input and output gradient.")
     var seed: UInt64 = 0
 
+    @Option(help: "Input side in pixels (default: 32; 224 for the deephash-* families).")
+    var size: Int?
+
+    @Flag(help: "Time the encoding only, not the training step.")
+    var encodeOnly = false
+
     @Flag(help: "Print JSON.")
     var json = false
 
-    static let inputSize = 32
+    /// --size, or the architecture's usual input.
+    var inputSize: Int {
+        size ?? (Architecture(rawValue: arch)?.isTorchvisionFamily == true ? 224 : 32)
+    }
 
     func validate() throws {
         guard Architecture(rawValue: arch) != nil else {
@@ -71,6 +81,7 @@ struct BenchNetworkCommand: ParsableCommand {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256") }
         guard (1...10_000).contains(iterations) else { throw ValidationError("--iterations must be in 1...10000") }
         guard (0...1000).contains(warmup) else { throw ValidationError("--warmup must be in 0...1000") }
+        if let size, !(16...1024).contains(size) { throw ValidationError("--size must be in 16...1024") }
     }
 
     func run() throws {
@@ -78,12 +89,12 @@ struct BenchNetworkCommand: ParsableCommand {
         // Read by the kernels on first use, so before any network work.
         Parallel.configure(workers: threads)
         let architecture = Architecture(rawValue: arch)!
-        var network = architecture.build(.init(bits: bits, inputSize: Self.inputSize, classes: classes, seed: seed))
+        var network = architecture.build(.init(bits: bits, inputSize: inputSize, classes: classes, seed: seed))
         if let model {
             try ModelFile.load(model, into: &network)
         }
         var generator = SeededGenerator(seed: seed &+ 1)
-        let input = Tensor.randomNormal([batch, 3, Self.inputSize, Self.inputSize], generator: &generator)
+        let input = Tensor.randomNormal([batch, 3, inputSize, inputSize], generator: &generator)
         let outputWidth = bits + (network.classCount ?? 0)
         let gradOutput = Tensor.randomNormal([batch, outputWidth], standardDeviation: 1 / Float(batch), generator: &generator)
 
@@ -99,7 +110,7 @@ struct BenchNetworkCommand: ParsableCommand {
         // (b) training step
         var optimizer = SGD(learningRate: 0.01, momentum: 0.9)
         var trainTimes: [Double] = []
-        for i in 0..<(warmup + iterations) {
+        for i in 0..<(encodeOnly ? 0 : warmup + iterations) {
             let start = DispatchTime.now().uptimeNanoseconds
             network.zeroGrad()
             let (_, cache) = network.forward(input, training: true)
@@ -108,21 +119,25 @@ struct BenchNetworkCommand: ParsableCommand {
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             if i >= warmup { trainTimes.append(elapsed) }
         }
-        let encodeMs = Self.median(encodeTimes), trainMs = Self.median(trainTimes)
-        let macs = Self.forwardMultiplyAdds(architecture, bits: bits, classes: network.classCount, size: Self.inputSize)
+        let encodeMs = Self.median(encodeTimes), trainMs = encodeOnly ? nil : Self.median(trainTimes)
+        let macs = Self.forwardMultiplyAdds(architecture, bits: bits, classes: network.classCount, size: inputSize)
         let gflop = 2 * Double(macs) * Double(batch) / 1e9
         if json {
             print(BenchNetworkJSON(arch: arch, bits: bits, classes: network.classCount, batch: batch, threads: threads,
                                    iterations: iterations, warmup: warmup, encode_ms: encodeMs,
                                    encode_images_per_second: Double(batch) / (encodeMs / 1000), train_step_ms: trainMs,
-                                   train_images_per_second: Double(batch) / (trainMs / 1000), forward_gflop: gflop,
-                                   encode_gflops: gflop / (encodeMs / 1000), train_gflops: 3 * gflop / (trainMs / 1000)).jsonText)
+                                   train_images_per_second: trainMs.map { Double(batch) / ($0 / 1000) }, forward_gflop: gflop,
+                                   encode_gflops: gflop / (encodeMs / 1000),
+                                   train_gflops: trainMs.map { 3 * gflop / ($0 / 1000) }, size: inputSize).jsonText)
         } else {
-            print(String(format: "%@ %d bits, batch %d, %d threads, median of %d:", arch, bits, batch, threads, iterations))
+            print(String(format: "%@ %d bits, %dx%d, batch %d, %d threads, median of %d:", arch, bits, inputSize, inputSize, batch,
+                         threads, iterations))
             print(String(format: "  encode: %.2f ms/batch, %.0f images/s, %.1f GFLOP/s (%.3f GFLOP per forward)",
                          encodeMs, Double(batch) / (encodeMs / 1000), gflop / (encodeMs / 1000), gflop))
-            print(String(format: "  train step: %.2f ms, %.0f images/s, ~%.1f GFLOP/s (3 x forward)",
-                         trainMs, Double(batch) / (trainMs / 1000), 3 * gflop / (trainMs / 1000)))
+            if let trainMs {
+                print(String(format: "  train step: %.2f ms, %.0f images/s, ~%.1f GFLOP/s (3 x forward)",
+                             trainMs, Double(batch) / (trainMs / 1000), 3 * gflop / (trainMs / 1000)))
+            }
         }
     }
 
@@ -171,6 +186,41 @@ struct BenchNetworkCommand: ParsableCommand {
             let layer3 = conv(64, 128, 3, c) + conv(128, 128, 3, c) + conv(64, 128, 1, c)
             let gate = 2 * (128 * 8 + 8 * 128) + conv(2, 1, 7, c)
             return stem + layer1 + layer2 + layer3 + gate + 128 * bits + bits * (classes ?? 10)
+        case .deephashAlexNet:
+            let a = (size + 4 - 11) / 4 + 1, b = pooled(a), c = pooled(b), d = pooled(c)
+            return conv(3, 64, 11, a) + conv(64, 192, 5, b) + conv(192, 384, 3, c) + conv(384, 256, 3, c)
+                + conv(256, 256, 3, c) + 256 * d * d * 4096 + 4096 * 4096 + head(4096)
+        case .deephashVGG16:
+            let widths = [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]]
+            var total = 0, channels = 3, side = size
+            for stage in widths {
+                for width in stage {
+                    total += conv(channels, width, 3, side)
+                    channels = width
+                }
+                side /= 2
+            }
+            return total + 512 * side * side * 4096 + 4096 * 4096 + head(4096)
+        case .deephashResNet18, .deephashResNet34, .deephashResNet50, .deephashResNet101, .deephashResNet152:
+            let (kind, counts) = Architecture.resNetPlan(depth: arch.torchvisionResNetDepth!)
+            var side = ((size + 6 - 7) / 2 + 1 + 2 - 3) / 2 + 1  // conv1 7x7/2, max pool 3/2 pad 1
+            var total = conv(3, 64, 7, (size + 6 - 7) / 2 + 1), channels = 64
+            for (stage, count) in counts.enumerated() {
+                let planes = 64 << stage, out = planes * kind.expansion
+                for index in 0..<count {
+                    let stride = index == 0 && stage > 0 ? 2 : 1
+                    let outSide = (side - 1) / stride + 1
+                    if kind == .basic {
+                        total += conv(channels, planes, 3, outSide) + conv(planes, planes, 3, outSide)
+                    } else {
+                        total += conv(channels, planes, 1, side) + conv(planes, planes, 3, outSide) + conv(planes, out, 1, outSide)
+                    }
+                    if stride != 1 || channels != out { total += conv(channels, out, 1, outSide) }
+                    channels = out
+                    side = outSide
+                }
+            }
+            return total + head(channels)
         }
     }
 }

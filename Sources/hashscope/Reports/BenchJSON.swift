@@ -46,11 +46,13 @@ struct BenchNetworkJSON: JSONReport {
     let warmup: Int
     let encode_ms: Double
     let encode_images_per_second: Double
-    let train_step_ms: Double
-    let train_images_per_second: Double
+    @NullWhenAbsent var train_step_ms: Double?
+    @NullWhenAbsent var train_images_per_second: Double?
     let forward_gflop: Double
     let encode_gflops: Double
-    let train_gflops: Double
+    @NullWhenAbsent var train_gflops: Double?
+    /// The input side (3 x size x size).
+    let size: Int
 }
 
 /// `bench backbone --json`: EfficientNet-Lite0's forward pass to the pooled features.
