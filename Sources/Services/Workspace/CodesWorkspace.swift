@@ -29,6 +29,7 @@ public final class CodesWorkspace: SearchWorkspace, @unchecked Sendable {
         self.gallerySpec = gallerySpec
         self.queryGallery = queryGallery
         self.querySpec = querySpec
+        codeItems = Array(0..<folder.database.count)
         ranker = CodeRanker(codes: folder.database)
         tieAware = TieAwareRanking(count: folder.database.count)
     }
@@ -55,7 +56,8 @@ public final class CodesWorkspace: SearchWorkspace, @unchecked Sendable {
 
     public var queriesAreGallery: Bool { false }
     public var codes: BinaryCodes { folder.database }
-    public var codeItems: [Int] { Array(0..<folder.database.count) }
+    /// Code c is database item c: a save folder has one row per list line.
+    public let codeItems: [Int]
     public var bits: Int { folder.database.bits }
     public var fromCache: Bool { true }
     public var loadedModel: LoadedModel? { nil }

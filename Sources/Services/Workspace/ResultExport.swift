@@ -95,7 +95,8 @@ public enum ResultExport {
         let report = Report(
             query: .init(label: queryLabel(result, workspace), augment: result.request.augmentation.isIdentity ? nil : result.request.augmentation.description,
                          id: id, file: file),
-            model: workspace.loadedModel?.path, codes: workspace.loadedModel == nil ? workspace.origin : nil, gallery: workspace.gallerySpec, bits: workspace.bits, database: workspace.codes.count,
+            model: workspace.loadedModel?.path, codes: workspace.loadedModel == nil ? workspace.origin : nil,
+            gallery: workspace.gallerySpec, bits: workspace.bits, database: workspace.codes.count,
             top: result.request.top, mode: result.request.mode.description, precision: result.precision,
             average_precision: result.averagePrecision,
             results: result.neighbours.enumerated().map { rank, n in
