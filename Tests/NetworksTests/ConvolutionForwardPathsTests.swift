@@ -10,6 +10,21 @@ import XCTest
 /// rows and by output channels, with im2col, groups and without bias), and the Winograd kernels
 /// of stride-1 3x3 and 5x5 convolutions.
 final class ConvolutionForwardPathsTests: XCTestCase {
+    // Small maps, so every Winograd-shaped convolution here takes the Winograd kernel (as
+    // before the tile threshold); WinogradThresholdTests checks the threshold itself.
+    private var minimumTiles = WinogradConvolution.minimumTiles
+
+    override func setUp() {
+        super.setUp()
+        minimumTiles = WinogradConvolution.minimumTiles
+        WinogradConvolution.minimumTiles = 1
+    }
+
+    override func tearDown() {
+        WinogradConvolution.minimumTiles = minimumTiles
+        super.tearDown()
+    }
+
     private func conv(_ c: Int, _ k: Int, kernelHeight: Int, kernelWidth: Int, stride: (Int, Int) = (1, 1),
                       padding: Padding = .zero, groups: Int = 1, bias: Bool = true, seed: UInt64) -> Conv2d {
         var generator = SeededGenerator(seed: seed)
@@ -229,3 +244,20 @@ final class ConvolutionForwardPathsTests: XCTestCase {
         }
     }
 }
+
+/// Winograd runs only where a pass has enough output tiles to pay for transforming every kernel.
+final class WinogradThresholdTests: XCTestCase {
+    func testFewTilesTakeIm2colAndManyTakeWinograd() throws {
+        try XCTSkipUnless(WinogradConvolution.cpuSupported, "no AVX2/FMA: Winograd never runs")
+        var generator = SeededGenerator(seed: 1)
+        let conv = Conv2d(inChannels: 64, outChannels: 64, kernelSize: 3, padding: Padding(1), bias: false, generator: &generator)
+        func winograd(_ shape: [Int]) -> Bool { WinogradConvolution.transform(for: conv.shape(of: Tensor.zeros(shape))) != nil }
+        XCTAssertEqual(WinogradConvolution.minimumTiles, 32)
+        XCTAssertFalse(winograd([1, 64, 7, 7]), "ResNet's last stage, one image: 4 tiles")
+        XCTAssertFalse(winograd([1, 64, 14, 14]), "16 tiles")
+        XCTAssertTrue(winograd([2, 64, 14, 14]), "32 tiles")
+        XCTAssertTrue(winograd([1, 64, 28, 28]), "49 tiles")
+        XCTAssertTrue(winograd([64, 64, 7, 7]), "a training batch of small maps")
+    }
+}
+

@@ -44,11 +44,22 @@ final class TorchvisionArchitectureTests: XCTestCase {
             .flatMap { ["\($0).weight", "\($0).bias"] }))
     }
 
-    func testResNetShapesThroughTheNetwork() {
-        var network = Architecture.deephashResNet18.build(.init(bits: 12, inputSize: 64))
-        let output = network.forward(TestTensors.normal([2, 3, 64, 64], seed: 1), training: false).output
+    /// Forward at a small input gives (N, bits); training's backward without the input gradient
+    /// adds exactly backward's parameter gradients (as PaperArchitectureTests checks the six archs).
+    func testResNetForwardAndItsLeanBackward() {
+        var full = Architecture.deephashResNet18.build(.init(bits: 12, inputSize: 64)), lean = full
+        let x = TestTensors.normal([2, 3, 64, 64], seed: 1)
+        let (output, cache) = full.forward(x, training: true)
         XCTAssertEqual(output.shape, [2, 12])
         XCTAssertTrue(output.scalars.allSatisfy(\.isFinite))
+        let (_, leanCache) = lean.forward(x, training: true)
+        let dy = TestTensors.normal(output.shape, seed: 2)
+        XCTAssertEqual(full.backward(dy, cache: cache).shape, x.shape)
+        lean.accumulateParameterGradients(dy, cache: leanCache)
+        for (e, g) in zip(full.gradients, lean.gradients) {
+            XCTAssertEqual(g.value.scalars, e.value.scalars, e.name)
+        }
+        XCTAssertTrue(lean.gradients.first?.value.scalars.contains { $0 != 0 } ?? false)
     }
 
     /// The block against the same computation composed from layers whose gradients are checked

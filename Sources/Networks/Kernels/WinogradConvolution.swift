@@ -33,13 +33,23 @@ enum WinogradConvolution {
     /// `hashscope bench network` for dsh and cbam; 8 MB was slower.)
     static let blockBytes = 2 << 20
 
+    /// Output tiles (over the batch) a pass needs before Winograd pays: every pass transforms
+    /// all K x C kernels (36 values each) before its first tile, which costs about what a few
+    /// tiles save. (ResNet-50 at 224, one image, `hashscope bench network --encode-only`,
+    /// 2026-12-06: its 7 x 7 and 14 x 14 stages, 4 and 16 tiles, spent more in the kernel
+    /// transform than the whole im2col convolution takes.) Tests lower it to run the kernel on
+    /// small maps.
+    nonisolated(unsafe) static var minimumTiles = 32
+
     /// The transform for this convolution, or nil when it is not a stride-1, ungrouped, square
-    /// 3x3 or 5x5 one with enough input channels, or the CPU lacks AVX2 and FMA.
+    /// 3x3 or 5x5 one with enough input channels and output tiles, or the CPU lacks AVX2 and FMA.
     static func transform(for s: ConvolutionShape) -> WinogradTransform? {
         let g = s.geometry
         guard cpuSupported, s.groups == 1, g.strideHeight == 1, g.strideWidth == 1, g.kernelHeight == g.kernelWidth,
-              s.inChannels >= minimumInputChannels else { return nil }
-        return WinogradTransform.forKernel(g.kernelHeight)
+              s.inChannels >= minimumInputChannels, let transform = WinogradTransform.forKernel(g.kernelHeight) else { return nil }
+        let m = transform.outputTile
+        let tiles = s.batch * ((g.outputHeight + m - 1) / m) * ((g.outputWidth + m - 1) / m)
+        return tiles >= minimumTiles ? transform : nil
     }
 
     /// The convolution whose forward pass gives `s`'s input gradient, and its transform, when
@@ -162,19 +172,33 @@ enum WinogradConvolution {
     }
 
     /// U[p][k][c] = (G g G^T)[p] of each (k, c) kernel, split over the cores by output channel.
+    /// Kernels are transformed a run of `run` at a time into a local (a*a, run) block, then each
+    /// of its a*a rows is copied out whole: writing U directly, one value per plane `filters`
+    /// apart, missed the cache on every store and cost more than the convolution itself at
+    /// batch 1 (54% of a ResNet-50 forward).
     private static func transformKernels(_ weight: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>,
                                          outChannels: Int, inChannels: Int, _ t: WinogradTransform) {
-        let a = WinogradTransform.tile, r = t.kernel, filters = outChannels * inChannels
+        let a = WinogradTransform.tile, r = t.kernel, filters = outChannels * inChannels, planes = a * a
+        let run = 64
         let pw = SharedPointer(UnsafeBufferPointer(start: weight, count: filters * r * r))
-        let pu = SharedMutablePointer(UnsafeMutableBufferPointer(start: u, count: a * a * filters))
+        let pu = SharedMutablePointer(UnsafeMutableBufferPointer(start: u, count: planes * filters))
         Parallel.forEachRange(count: outChannels, workers: Parallel.workerCount(for: filters, minimumPerWorker: 4096)) { _, channels in
             t.kernelTransform.withUnsafeBufferPointer { g in
                 let half = UnsafeMutablePointer<Float>.allocate(capacity: a * r)  // G g
                 defer { half.deallocate() }
-                for filter in (channels.lowerBound * inChannels)..<(channels.upperBound * inChannels) {
-                    let kernel = pw.base + filter * r * r
-                    WinogradTransform.sandwich(g.baseAddress!, rows: a, columns: r, half: half, { kernel[$0 * r + $1] },
-                                               { pu.base[($0 * a + $1) * filters + filter] = $2 })
+                let block = UnsafeMutablePointer<Float>.allocate(capacity: planes * run)
+                defer { block.deallocate() }
+                let end = channels.upperBound * inChannels
+                for start in stride(from: channels.lowerBound * inChannels, to: end, by: run) {
+                    let count = min(run, end - start)
+                    for f in 0..<count {
+                        let kernel = pw.base + (start + f) * r * r
+                        WinogradTransform.sandwich(g.baseAddress!, rows: a, columns: r, half: half, { kernel[$0 * r + $1] },
+                                                   { block[($0 * a + $1) * run + f] = $2 })
+                    }
+                    for p in 0..<planes {
+                        (pu.base + p * filters + start).update(from: block + p * run, count: count)
+                    }
                 }
             }
         }
