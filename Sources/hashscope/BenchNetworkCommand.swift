@@ -12,8 +12,9 @@ struct BenchNetworkCommand: ParsableCommand {
         abstract: "Time a network's encoding (eval forward) and one training step at a batch size.",
         discussion: """
             Builds --arch for 3 x --size x --size input (32, or 224 for the deephash-* \
-            families; random weights from --seed, or --model's), draws a random input batch, then times (a) encoding: an eval-mode forward pass; \
-            (b) one training step: zeroGrad, a training-mode forward, backward of a fixed random \
+            families; random weights from --seed, or --model's), draws a random input batch, \
+            then times (a) encoding: an eval-mode forward pass with the batch norms folded into \
+            their convolutions, as models are encoded; (b) one training step: zeroGrad, a training-mode forward, backward of a fixed random \
             dL/d(output) (standard normal / batch, the output's shape: codes then logits; no loss \
             function, so the step is the network alone; parameter gradients only, as in `train` \
             and in PyTorch for an input that does not require grad), and an SGD update (lr 0.01, momentum \
@@ -98,11 +99,12 @@ struct BenchNetworkCommand: ParsableCommand {
         let outputWidth = bits + (network.classCount ?? 0)
         let gradOutput = Tensor.randomNormal([batch, outputWidth], standardDeviation: 1 / Float(batch), generator: &generator)
 
-        // (a) encoding
+        // (a) encoding, as models are encoded (batch norms folded: LoadedModel)
+        var encoder = network.foldingBatchNorms()
         var encodeTimes: [Double] = []
         for i in 0..<(warmup + iterations) {
             let start = DispatchTime.now().uptimeNanoseconds
-            let (output, _) = network.forward(input, training: false)
+            let (output, _) = encoder.forward(input, training: false)
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             precondition(output.shape == [batch, outputWidth], "unexpected output shape \(output.shape)")
             if i >= warmup { encodeTimes.append(elapsed) }

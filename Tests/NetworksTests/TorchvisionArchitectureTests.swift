@@ -137,3 +137,28 @@ final class TorchvisionArchitectureTests: XCTestCase {
                       "imported, not trained here")
     }
 }
+
+/// `foldingBatchNorms()`: the encoding copy of a network gives its evaluation-mode outputs (to
+/// float rounding) with no batch norm left, for every architecture that has them.
+final class BatchNormFoldingTests: XCTestCase {
+    func testFoldedNetworksEncodeAsTheirOriginals() {
+        for arch in Architecture.allCases {
+            let size = arch.isTorchvisionFamily ? 64 : 32
+            guard arch != .deephashAlexNet, arch != .deephashVGG16, arch.torchvisionResNetDepth ?? 18 <= 34 else { continue }
+            var network = arch.build(.init(bits: 16, inputSize: size, seed: 4))
+            // Trained-looking statistics, so the fold has something to fold.
+            var generator = SeededGenerator(seed: 8)
+            network.visitBuffers { name, value in
+                value = value.map { _ in name.hasSuffix("running_var") ? 0.5 + generator.nextFloat() : generator.nextFloat() - 0.5 }
+            }
+            let folded = network.foldingBatchNorms()
+            let x = TestTensors.normal([2, 3, size, size], seed: 9)
+            let expected = network(x), got = folded(x)
+            let scale = expected.scalars.map(abs).max() ?? 1
+            let diff = zip(got.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThanOrEqual(diff, 1e-5 * max(1, scale), "\(arch.rawValue)")
+            XCTAssertEqual(folded.buffers.map(\.name), [], "\(arch.rawValue): batch norms left")
+            if [.cbam, .deephashResNet18].contains(arch) { XCTAssertFalse(network.buffers.isEmpty, "\(arch.rawValue) has batch norms") }
+        }
+    }
+}

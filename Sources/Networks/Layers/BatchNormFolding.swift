@@ -17,3 +17,61 @@ extension Conv2d {
                       padding: padding, groups: groups)
     }
 }
+
+/// Layers that can hand out an inference copy of themselves with every convolution that a
+/// BatchNorm2d follows folded into one convolution (`Conv2d.folding`): the same evaluation-mode
+/// outputs up to float rounding, one pass over each feature map fewer and no BN buffers. The
+/// copy has other parameter names (the folded BNs are gone), so fingerprints and files stay
+/// the unfolded network's; it is for encoding, never for training.
+public protocol BatchNormFoldable: Layer {
+    func foldingBatchNorms() -> Self
+}
+
+extension Sequential: BatchNormFoldable {
+    /// Conv2d then BatchNorm2d -> the folded Conv2d under the conv's name; nested foldable
+    /// layers folded in turn; everything else as it is.
+    public func foldingBatchNorms() -> Sequential {
+        var folded: [(String, any Layer)] = []
+        var i = 0
+        while i < layers.count {
+            let (name, layer) = layers[i]
+            if let conv = layer.base as? Conv2d, i + 1 < layers.count, let bn = layers[i + 1].layer.base as? BatchNorm2d,
+               bn.core.numFeatures == conv.outChannels {
+                folded.append((name, conv.folding(bn)))
+                i += 2
+                continue
+            }
+            folded.append((name, (layer.base as? any BatchNormFoldable)?.foldingBatchNorms() ?? layer.base))
+            i += 1
+        }
+        return Sequential(named: folded)
+    }
+}
+
+extension Residual: BatchNormFoldable where Body: BatchNormFoldable {
+    public func foldingBatchNorms() -> Residual { Residual(body.foldingBatchNorms()) }
+}
+
+extension Branches: BatchNormFoldable where First: BatchNormFoldable, Second: BatchNormFoldable {
+    public func foldingBatchNorms() -> Branches {
+        Branches(first.foldingBatchNorms(), second.foldingBatchNorms(), merge: merge, names: (firstName, secondName))
+    }
+}
+
+extension ResNetBlock: BatchNormFoldable {
+    public func foldingBatchNorms() -> ResNetBlock {
+        var copy = self
+        copy.body = body.foldingBatchNorms()
+        copy.downsample = downsample?.foldingBatchNorms()
+        return copy
+    }
+}
+
+extension HashingNetwork {
+    /// This network for encoding, its batch norms folded (`BatchNormFoldable`).
+    public func foldingBatchNorms() -> HashingNetwork {
+        var copy = self
+        copy.features = features.foldingBatchNorms()
+        return copy
+    }
+}

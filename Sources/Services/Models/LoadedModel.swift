@@ -2,7 +2,8 @@ import Foundation
 import Networks
 
 /// A model file opened for encoding: its metadata, the network rebuilt from it with the file's
-/// weights, and the weights' fingerprint. Every failure names the file.
+/// weights (batch norms folded into their convolutions: for inference only), and the weights'
+/// fingerprint. Every failure names the file.
 public struct LoadedModel: Sendable {
     public let path: String
     public let metadata: ModelMetadata
@@ -45,8 +46,9 @@ public struct LoadedModel: Sendable {
         }
         self.path = path
         self.metadata = metadata
-        self.network = network
+        // The fingerprint is the file's network's; encoding runs its batch norms folded.
         fingerprint = ModelFingerprint.sha256(of: network)
+        self.network = network.foldingBatchNorms()
     }
 
     public var preprocessor: ImagePreprocessor { ImagePreprocessor(metadata: metadata) }
