@@ -69,7 +69,7 @@ struct BenchBackboneCommand: ParsableCommand {
         // Read by the kernels on first use, so before any network work.
         Parallel.configure(workers: threads)
         let network: EfficientNetLite0
-        network = try BackboneWeights.open(.efficientNetLite0, path: try weightsPath())
+        network = try BackboneWeights.openEfficientNet(path: try weightsPath())
         let input = Self.input(batch: batch, size: size, seed: seed)
 
         var times: [Double] = []

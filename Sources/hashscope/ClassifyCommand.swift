@@ -83,7 +83,7 @@ struct ClassifyCommand: ParsableCommand {
     func run() throws {
         let network: EfficientNetLite0
         let names: [String]
-        network = try BackboneWeights.open(.efficientNetLite0, path: try weightsPath())
+        network = try BackboneWeights.openEfficientNet(path: try weightsPath())
         names = try Self.classNames()
         let preprocessor = ImagePreprocessor(width: size, height: size, normalization: EfficientNetLiteConfig.normalization)
         var skipped = 0, classified = 0

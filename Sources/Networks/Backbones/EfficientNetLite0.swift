@@ -11,7 +11,9 @@ import Basics
 /// 'same': symmetric k/2 at stride 1, asymmetric (odd pixel bottom/right) on the five stride-2
 /// convolutions, computed for the actual input size. Inputs are RGB 0-255 scaled (x - 127) / 128
 /// (`EfficientNetLiteConfig.normalization`).
-public struct EfficientNetLite0: Sendable {
+public struct EfficientNetLite0: PretrainedBackbone {
+    public var name: BackboneName { .efficientNetLite0 }
+
     struct Block: Sendable {
         let config: EfficientNetLiteConfig.Block
         /// Convolutions with their batch norms folded in (bias = the BN's shift).

@@ -47,7 +47,7 @@ public struct HashingTrainer {
     /// Training from any batch source: for a head on a backbone (`configuration.backbone`), a
     /// `FeatureBatchLoader` over the trunk's cached features, with `pretrained` the backbone
     /// whose last stage the head starts from.
-    public init(configuration: TrainingConfiguration, source: any TrainingBatchSource, pretrained: EfficientNetLite0? = nil,
+    public init(configuration: TrainingConfiguration, source: any TrainingBatchSource, pretrained: (any PretrainedBackbone)? = nil,
                 labels: @escaping Labels) {
         let recipe = configuration.recipe
         self.configuration = configuration

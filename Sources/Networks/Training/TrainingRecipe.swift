@@ -51,8 +51,11 @@ public struct TrainingRecipe: Sendable, Equatable {
     /// The recipe of `architecture` (as a head on `backbone` when given), or nil when none has
     /// been written yet.
     public static func recipe(for architecture: Architecture, backbone: BackboneName? = nil) -> TrainingRecipe? {
-        guard backbone != nil else { return table[architecture] }
-        return headTable[architecture]
+        guard let backbone else { return table[architecture] }
+        guard var recipe = headTable[architecture] else { return nil }
+        recipe.normalization = backbone.normalization
+        recipe.inputSize = backbone.defaultInputSize
+        return recipe
     }
 
     /// Architectures that can be trained, in `Architecture.allCases` order.
@@ -85,8 +88,8 @@ public struct TrainingRecipe: Sendable, Equatable {
         .dah: backboneHead(.pairwiseContrastive(marginPerBit: 2, quantizationWeight: 0.01)),
     ]
 
-    /// The defaults of a head on a pretrained backbone: 160x160 inputs (CIFAR-10's 32x32
-    /// upscaled; 224 for Corel by --size), EfficientNet-Lite's (x - 127) / 128.
+    /// The defaults of a head on a pretrained backbone (whose own input size and normalisation
+    /// `recipe(for:backbone:)` sets: EfficientNet-Lite0's 160 x 160 and (x - 127) / 128).
     private static func backboneHead(_ objective: HashingObjective) -> TrainingRecipe {
         TrainingRecipe(objective: objective, optimizer: .adam, learningRate: 3e-4, decay: .cosine, augmentation: .backboneCopies,
                        normalization: .efficientNetLite, inputSize: 160, batchSize: 64)

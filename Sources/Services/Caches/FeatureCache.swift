@@ -59,7 +59,7 @@ public struct FeatureCache: Sendable {
         var metadata: [String: String] {
             ["kind": "hashscope-backbone-features", "version": "1", "backbone": backbone.rawValue,
              "weights_sha256": weightsDigest, "gallery": gallery, "size": "\(size)", "items_sha256": itemsDigest,
-             "count": "\(count)", "stage": "trunk (blocks 0-\(EfficientNetLite0.trunkBlockCount - 1))"]
+             "count": "\(count)", "stage": backbone.trunkDescription]
                 .merging(copy > 0 ? ["augmentation": augmentationText] : [:]) { a, _ in a }
         }
 
@@ -101,12 +101,12 @@ public struct FeatureCache: Sendable {
 
     /// The features of every item of `gallery`: from the cache, or computed (and cached).
     /// `note` hears about unusable cache files, skipped images and cache write failures.
-    public func features(backbone: EfficientNetLite0, key: Key, gallery: any Gallery, threads: Int,
+    public func features(backbone: any PretrainedBackbone, key: Key, gallery: any Gallery, threads: Int,
                   note: (String) -> Void, progress: ((Int, Int) -> Void)?) -> (features: BackboneFeatures, cached: Bool, seconds: Double) {
         let (found, problem) = read(key)
         if let found { return (found, true, 0) }
         if let problem { note("ignoring cached features (\(problem)); computing them again") }
-        let preprocessor = ImagePreprocessor(width: key.size, height: key.size, normalization: EfficientNetLiteConfig.normalization)
+        let preprocessor = ImagePreprocessor(width: key.size, height: key.size, normalization: key.backbone.normalization)
         let start = Date()
         let (features, skipped) = BackboneFeatures.extract(backbone, count: gallery.items.count, items: key.items,
                                                            preprocessor: preprocessor,
