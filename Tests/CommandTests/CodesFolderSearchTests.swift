@@ -11,13 +11,6 @@ import XCTest
 /// codes, one-hot float32 labels) opens without a model; the ranked list and its P@n and AP are
 /// what `metrics` gives for that query; a bad folder is exit 2 naming the file.
 final class CodesFolderSearchTests: XCTestCase {
-    private static func npy(_ descr: String, rows: Int, columns: Int, floats: [Float]) -> [UInt8] {
-        let header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
-        let text = Array((header + "\n").utf8)
-        let data = floats.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
-        return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(text.count & 0xFF), UInt8(text.count >> 8)] + text + data
-    }
-
     /// The save folder and its list files; returns (folder, database spec, queries spec).
     private func makeSaveFolder(_ tiny: TrainedTinyModel, name: String) throws -> (String, String, String) {
         let scratch = tiny.scratch, dir = "deephash-\(name)"
@@ -38,8 +31,8 @@ final class CodesFolderSearchTests: XCTestCase {
                 for j in 0..<codes.bits { signs.append(codes.bit(j, ofCode: c) ? 1 : -1) }
                 for k in 0..<10 { labels.append(gallery.items[c].labels.contains(k) ? 1 : 0) }
             }
-            try scratch.write("\(dir)/\(prefix)_binary.npy", Self.npy("<f4", rows: codes.count, columns: codes.bits, floats: signs))
-            try scratch.write("\(dir)/\(prefix)_label.npy", Self.npy("<f4", rows: codes.count, columns: 10, floats: labels))
+            try scratch.write("\(dir)/\(prefix)_binary.npy", NPYWriter.float32(rows: codes.count, columns: codes.bits, signs))
+            try scratch.write("\(dir)/\(prefix)_label.npy", NPYWriter.float32(rows: codes.count, columns: 10, labels))
         }
         return (scratch.path + "/" + dir, database, queries)
     }
@@ -69,8 +62,8 @@ final class CodesFolderSearchTests: XCTestCase {
         if case .multiHot(let rows) = labelRows {
             for k in 0..<10 { labels.append(rows.words[3 * rows.wordsPerRow] >> UInt64(k) & 1 == 1 ? 1 : 0) }
         } else { XCTFail("one-hot rows read as multi-hot") }
-        try tiny.scratch.write("one/q.npy", Self.npy("<f4", rows: 1, columns: bits, floats: signs))
-        try tiny.scratch.write("one/ql.npy", Self.npy("<f4", rows: 1, columns: 10, floats: labels))
+        try tiny.scratch.write("one/q.npy", NPYWriter.float32(rows: 1, columns: bits, signs))
+        try tiny.scratch.write("one/ql.npy", NPYWriter.float32(rows: 1, columns: 10, labels))
         let metrics = try tiny.run(["metrics", "--query-codes", tiny.scratch.path + "/one/q.npy", "--db-codes", folder + "/trn_binary.npy",
                                     "--query-labels", tiny.scratch.path + "/one/ql.npy", "--db-labels", folder + "/trn_label.npy",
                                     "--at", "5", "--json"])

@@ -19,12 +19,6 @@ final class TUICodesFolderTests: XCTestCase {
         var arguments: [String] { ["--codes", folder, "--gallery", database, "--queries", queries, "--image-root", imageRoot] }
     }
 
-    private static func npy(rows: Int, columns: Int, _ values: [Float]) -> [UInt8] {
-        let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(columns)), }\n"
-        let data = values.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
-        return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8) + data
-    }
-
     /// The list files name images relative to the gallery folder (not to their own folder), so
     /// they need the image root; the codes are the tiny model's, encoded through that root.
     private func makeSaveFolder(_ tiny: TrainedTinyModel, name: String) throws -> SaveFolder {
@@ -48,8 +42,8 @@ final class TUICodesFolderTests: XCTestCase {
                 signs.append((0..<codes.bits).map { codes.bit($0, ofCode: c) ? 1 : -1 })
                 labels.append((0..<10).map { gallery.items[c].labels.contains($0) ? 1 : 0 })
             }
-            try scratch.write("\(dir)/\(prefix)_binary.npy", Self.npy(rows: signs.count, columns: codes.bits, signs.flatMap { $0 }))
-            try scratch.write("\(dir)/\(prefix)_label.npy", Self.npy(rows: labels.count, columns: 10, labels.flatMap { $0 }))
+            try scratch.write("\(dir)/\(prefix)_binary.npy", NPYWriter.float32(rows: signs.count, columns: codes.bits, signs.flatMap { $0 }))
+            try scratch.write("\(dir)/\(prefix)_label.npy", NPYWriter.float32(rows: labels.count, columns: 10, labels.flatMap { $0 }))
             if prefix == "tst" { (querySigns, queryLabels) = (signs, labels) }
         }
         return SaveFolder(folder: scratch.path + "/" + dir, database: database, queries: queries, imageRoot: root,
@@ -59,8 +53,8 @@ final class TUICodesFolderTests: XCTestCase {
     /// `metrics` on query `q` alone against the folder's database: its P@k and mAP (= the query's AP).
     private func metrics(_ tiny: TrainedTinyModel, _ save: SaveFolder, query q: Int, at k: Int) throws -> (precision: Double, ap: Double) {
         let bits = save.querySigns[q].count
-        try tiny.scratch.write("tui-codes-one/q.npy", Self.npy(rows: 1, columns: bits, save.querySigns[q]))
-        try tiny.scratch.write("tui-codes-one/ql.npy", Self.npy(rows: 1, columns: 10, save.queryLabels[q]))
+        try tiny.scratch.write("tui-codes-one/q.npy", NPYWriter.float32(rows: 1, columns: bits, save.querySigns[q]))
+        try tiny.scratch.write("tui-codes-one/ql.npy", NPYWriter.float32(rows: 1, columns: 10, save.queryLabels[q]))
         let run = try tiny.run(["metrics", "--query-codes", tiny.scratch.path + "/tui-codes-one/q.npy", "--db-codes", save.folder + "/trn_binary.npy",
                                 "--query-labels", tiny.scratch.path + "/tui-codes-one/ql.npy", "--db-labels", save.folder + "/trn_label.npy",
                                 "--at", "\(k)", "--json"])
@@ -173,7 +167,7 @@ final class TUICodesFolderTests: XCTestCase {
         try FileManager.default.removeItem(atPath: save.folder + "/tst_label.npy")
         try FileManager.default.removeItem(atPath: save.folder + "/trn_binary.npy")
         assertOneLine(try tui(save.arguments), starting: "\(save.folder)/trn_binary.npy")
-        try tiny.scratch.write("tui-codes-bad/trn_binary.npy", Self.npy(rows: 40, columns: 16, (0..<640).map { $0 % 3 == 0 ? -1 : 1 }))
+        try tiny.scratch.write("tui-codes-bad/trn_binary.npy", NPYWriter.float32(rows: 40, columns: 16, (0..<640).map { $0 % 3 == 0 ? -1 : 1 }))
         assertOneLine(try tui(save.arguments), starting: "\(save.folder)/tst_label.npy")
     }
 }

@@ -40,9 +40,9 @@ struct CodesFolderFixture {
         queryLabels = q.labels
         databaseLabels = d.labels
         for (prefix, list, made) in [("tst", "test", q), ("trn", "database", d)] {
-            try scratch.write("save/\(prefix)_binary.npy", Self.npy(rows: made.signs.count, columns: bits, made.signs.flatMap { $0 }))
+            try scratch.write("save/\(prefix)_binary.npy", NPYWriter.float32(rows: made.signs.count, columns: bits, made.signs.flatMap { $0 }))
             let hot = made.labels.flatMap { labels in (0..<Self.classes).map { labels.contains($0) ? Float(1) : 0 } }
-            try scratch.write("save/\(prefix)_label.npy", Self.npy(rows: made.labels.count, columns: Self.classes, hot))
+            try scratch.write("save/\(prefix)_label.npy", NPYWriter.float32(rows: made.labels.count, columns: Self.classes, hot))
             var lines: [String] = []
             for (i, labels) in made.labels.enumerated() {
                 let path = "\(list)/\(i).ppm"
@@ -57,16 +57,6 @@ struct CodesFolderFixture {
         databaseSpec = "list:\(folder)/database.txt"
         queryCodes = Self.codes(q.signs, bits: bits)
         databaseCodes = Self.codes(d.signs, bits: bits)
-    }
-
-    /// A numpy 1.0 file of little-endian float32, shape (rows, columns).
-    static func npy(rows: Int, columns: Int, _ values: [Float]) -> [UInt8] {
-        precondition(values.count == rows * columns)
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
-        while (10 + header.count + 1) % 64 != 0 { header += " " }
-        let text = Array((header + "\n").utf8)
-        let data = values.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
-        return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(text.count & 0xFF), UInt8(text.count >> 8)] + text + data
     }
 
     /// The signs as packed codes, as the .npy reader packs them.

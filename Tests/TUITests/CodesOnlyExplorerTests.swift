@@ -149,16 +149,11 @@ final class CodesOnlyExplorerTests: XCTestCase {
     /// 1100 (label 1); database 1111 (labels 0 and 1), 0111 (label 1), 0011 (label 0); 4x4 PPM
     /// images beside the list files.
     static func writeFolder(in scratch: ScratchDirectory) throws -> String {
-        func npy(_ rows: [[Float]]) -> [UInt8] {
-            let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows.count), \(rows[0].count)), }\n"
-            let data = rows.joined().flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
-            return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8) + data
-        }
         let sign = { (bits: String) in (bits + "0000").map { $0 == "1" ? Float(1) : -1 } }
-        try scratch.write("save/tst_binary.npy", npy(["0011", "1100"].map(sign)))
-        try scratch.write("save/trn_binary.npy", npy(["1111", "0111", "0011"].map(sign)))
-        try scratch.write("save/tst_label.npy", npy([[1, 0], [0, 1]]))
-        try scratch.write("save/trn_label.npy", npy([[1, 1], [0, 1], [1, 0]]))
+        try scratch.write("save/tst_binary.npy", NPYWriter.float32(["0011", "1100"].map(sign)))
+        try scratch.write("save/trn_binary.npy", NPYWriter.float32(["1111", "0111", "0011"].map(sign)))
+        try scratch.write("save/tst_label.npy", NPYWriter.float32([[1, 0], [0, 1]]))
+        try scratch.write("save/trn_label.npy", NPYWriter.float32([[1, 1], [0, 1], [1, 0]]))
         try scratch.write("save/test.txt", Array("q0.ppm 1 0\nq1.ppm 0 1\n".utf8))
         try scratch.write("save/database.txt", Array("d0.ppm 1 1\nd1.ppm 0 1\nd2.ppm 1 0\n".utf8))
         for (i, name) in ["q0", "q1", "d0", "d1", "d2"].enumerated() {
