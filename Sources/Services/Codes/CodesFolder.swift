@@ -64,23 +64,19 @@ public struct CodesFolder: Sendable {
         }
     }
 
-    /// Query `q`'s neighbours and its P@top and AP@all, computed as `metrics` computes them.
-    public func search(query q: Int, top: Int) -> (ranking: NeighbourRanking, precision: Double, averagePrecision: Double,
-                                                    tieAwarePrecision: Double) {
-        precondition(queries.count > q && q >= 0, "query \(q) of \(queries.count)")
-        let query = queries.subset([q])
-        let ranked = NeighbourRanking.exact(query, index: BinaryFlatIndex(codes: database), top: top, excluding: nil)
-        let ranking = NeighbourRanking(ranked, query: query, codes: database, excluding: nil) { relevance.isRelevant(query: q, database: $0) }
-        let one = figures(query: q, top: top)
-        let tieAware = ranking.tieAware(top: top, ranking: TieAwareRanking(count: database.count), labelled: true)
-        return (ranking, one.precision, one.averagePrecision, tieAware?.precision ?? 0)
-    }
-
     /// Query `q`'s P@top and AP@all from the evaluator on this one query: the field's figures,
     /// the same code path as `metrics`.
     public func figures(query q: Int, top: Int) -> (precision: Double, averagePrecision: Double) {
+        precondition(queries.count > q && q >= 0, "query \(q) of \(queries.count)")
+        return figures(of: queries.subset([q]), labelledAs: q, top: top)
+    }
+
+    /// The same figures for `code` (one code of this length: query `q`'s image bent and encoded
+    /// by a model) judged by query `q`'s labels against the database.
+    public func figures(of code: BinaryCodes, labelledAs q: Int, top: Int) -> (precision: Double, averagePrecision: Double) {
         precondition(queries.count > q && q >= 0 && top >= 1, "query \(q) of \(queries.count), top \(top)")
-        let one = RetrievalEvaluator.evaluate(queries: queries.subset([q]), database: database,
+        precondition(code.count == 1 && code.bits == database.bits, "one \(database.bits)-bit code")
+        let one = RetrievalEvaluator.evaluate(queries: code, database: database,
                                               relevance: relevance.restricted(toQuery: q), cutoffs: [top], threads: 1)
         return (one.precisionAt[0], one.meanAveragePrecision)
     }

@@ -36,8 +36,9 @@ public enum ResultExport {
     }
 
     /// The saved JSON: `search --json`'s keys (query, model, gallery, bits, database, top,
-    /// precision, results), plus the mode and AP; for codes made elsewhere `model` is null and
-    /// `codes` names their folder, as `search --codes` writes them.
+    /// precision, results), plus the mode and AP; for codes made elsewhere `codes` names their
+    /// folder and `model` the model that encodes bent queries, null without one, as
+    /// `search --codes` writes them.
     struct Report: Encodable {
         struct Query: Encodable {
             let label: String?
@@ -95,7 +96,7 @@ public enum ResultExport {
         let report = Report(
             query: .init(label: queryLabel(result, workspace), augment: result.request.augmentation.isIdentity ? nil : result.request.augmentation.description,
                          id: id, file: file),
-            model: workspace.loadedModel?.path, codes: workspace.loadedModel == nil ? workspace.origin : nil,
+            model: workspace.loadedModel?.path, codes: workspace.loadedModel?.path == workspace.origin ? nil : workspace.origin,
             gallery: workspace.gallerySpec, bits: workspace.bits, database: workspace.codes.count,
             top: result.request.top, mode: result.request.mode.description, precision: result.precision,
             average_precision: result.averagePrecision,
@@ -113,8 +114,11 @@ public enum ResultExport {
         result.queryLabels.map(workspace.queryGallery.labelText)
     }
 
-    /// The sheet's title names the architecture, or the folder of codes made elsewhere.
+    /// The sheet's title names the architecture, the folder of codes made elsewhere, or both
+    /// when a model bends a folder's queries.
     private static func maker(_ workspace: any SearchWorkspace) -> String {
-        workspace.loadedModel?.metadata.arch ?? "codes " + URL(fileURLWithPath: workspace.origin).lastPathComponent
+        let folder = "codes " + URL(fileURLWithPath: workspace.origin).lastPathComponent
+        guard let model = workspace.loadedModel else { return folder }
+        return model.path == workspace.origin ? model.metadata.arch : "\(folder), bends by \(model.metadata.arch)"
     }
 }

@@ -4,8 +4,9 @@ import Retrieval
 /// query set, and `search`, which turns a request into a ranked and scored result. Two kinds
 /// exist: `Workspace` (a model and a gallery: the queries are the gallery's own items or image
 /// files, bent at will, and the network gives attention maps) and `CodesWorkspace` (codes made
-/// elsewhere, a DeepHash-pytorch save folder: the queries are its query codes, and without a
-/// network nothing is encoded). The explorer asks `loadedModel` whether a network is there, and
+/// elsewhere, a DeepHash-pytorch save folder: the queries are its query codes; without a
+/// network nothing is encoded, and with one only bent and image-file queries are). The explorer
+/// asks `loadedModel` whether a network is there and `origin` whether it made the codes, and
 /// nothing else about which kind it holds.
 public protocol SearchWorkspace: AnyObject, Sendable {
     /// The database's images: code c is item `codeItems[c]`.
@@ -22,10 +23,12 @@ public protocol SearchWorkspace: AnyObject, Sendable {
     var bits: Int { get }
     /// Whether the codes were read rather than encoded now.
     var fromCache: Bool { get }
-    /// The network that made the codes, or nil for codes made elsewhere: without it no image
-    /// is encoded, so there are no bends, no image-file queries and no attention maps.
+    /// The network that encodes queries: the one that made the codes, or for codes made
+    /// elsewhere the one given to encode bent and image-file queries, or nil. Without it no
+    /// image is encoded, so there are no bends, no image-file queries and no attention maps.
     var loadedModel: LoadedModel? { get }
-    /// What made the codes, as the user named it: the model file or the codes folder.
+    /// What made the codes, as the user named it: the model file or the codes folder (also
+    /// when a model is there to encode bent queries: then `origin` is not `loadedModel`'s path).
     var origin: String { get }
 
     /// Ranks the database for `request` and scores the result against the labels.

@@ -91,13 +91,8 @@ public final class Workspace: SearchWorkspace, @unchecked Sendable {
     /// Encodes, searches and scores one request.
     public func search(_ request: QueryRequest) throws(ServiceError) -> QueryResult {
         let original = try image(for: request.source)
-        let augmented: RGBImage
-        do { augmented = try request.augmentation.apply(to: original) } catch { throw ServiceError(error.localizedDescription) }
-
-        let encodeStart = DispatchTime.now()
-        let encoding = model.network.encodeWithAttention(augmented, preprocessor: model.preprocessor, attention: request.heatmap)
-        let query = model.network.binaryCodes(encoding.codes)
-        let encodeMilliseconds = Self.milliseconds(since: encodeStart)
+        let encoding = try QueryEncoding(original, augmentation: request.augmentation, model: model, attention: request.heatmap)
+        let query = encoding.code
 
         let searchStart = DispatchTime.now()
         var queryLabels: [Int]?
@@ -133,10 +128,10 @@ public final class Workspace: SearchWorkspace, @unchecked Sendable {
         let precision = labelSet.map { _ in
             Double(neighbours.filter { $0.relevant == true }.count) / Double(max(1, request.top))
         }
-        var result = QueryResult(request: request, original: original, augmented: augmented, queryLabels: queryLabels,
+        var result = QueryResult(request: request, original: original, augmented: encoding.augmented, queryLabels: queryLabels,
                                  neighbours: neighbours, withinRadius: withinRadius, precision: precision,
-                                 averagePrecision: averagePrecision, heatmap: encoding.map,
-                                 encodeMilliseconds: encodeMilliseconds, searchMilliseconds: searchMilliseconds)
+                                 averagePrecision: averagePrecision, heatmap: encoding.heatmap,
+                                 encodeMilliseconds: encoding.milliseconds, searchMilliseconds: searchMilliseconds)
         result.distanceGroups = ranking.groups
         if let figures = ranking.tieAware(top: request.top, ranking: tieAware, labelled: labelSet != nil) {
             result.tieAwarePrecision = figures.precision
