@@ -20,12 +20,17 @@ struct SearchCommand: ParsableCommand {
             is encoded.
 
             Codes made elsewhere: --codes DIR opens a DeepHash-pytorch save folder \
-            (tst_binary.npy, trn_binary.npy, tst_label.npy, trn_label.npy) without a model; \
+            (tst_binary.npy, trn_binary.npy, tst_label.npy, trn_label.npy) as the database; \
             --gallery names the database images (its database.txt, as list:FILE) and --queries \
-            the query images (test.txt); the query is a row of tst_binary.npy (--query-index N, \
-            or --query-id with its path in test.txt). P@n and AP are those `metrics` gives for \
-            that query. Row counts that disagree with the list files, a missing file or a bad \
-            array are one line naming the file, exit 2; bends and image files need a model.
+            the query images (test.txt), their relative paths under --image-root when given; \
+            the query is a row of tst_binary.npy (--query-index N, or --query-id with its path \
+            in test.txt), searched with the folder's own code. P@n and AP are those `metrics` \
+            gives for that query. Bends and image files need a model: with --model M (of the \
+            folder's code length), --augment bends the row's image and --query FILE takes a \
+            file, each encoded by M and searched against the folder's database, a bent row \
+            still judged by its labels. Row counts that disagree with the list files, a missing \
+            file, a bad array or a model of another code length are one line naming the \
+            file(s), exit 2.
 
             A result is relevant when it shares a label with the query; precision is \
             relevant / top, and null when the query has no label (a file).
@@ -42,14 +47,17 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
-    @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata); not with --codes.", valueName: "file"))
+    @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata); with --codes, the one that encodes bent and image-file queries.", valueName: "file"))
     var model: String?
 
-    @Option(help: ArgumentHelp("A DeepHash-pytorch save folder (tst_binary.npy, trn_binary.npy, tst_label.npy, trn_label.npy) instead of a model: --gallery lists the database images, --queries the query images.", valueName: "dir"))
+    @Option(help: ArgumentHelp("A DeepHash-pytorch save folder (tst_binary.npy, trn_binary.npy, tst_label.npy, trn_label.npy) as the codes: --gallery lists the database images, --queries the query images.", valueName: "dir"))
     var codes: String?
 
     @Option(help: ArgumentHelp("With --codes: the query images, as KIND:PATH (DeepHash-pytorch's test.txt as list:FILE).", valueName: "spec"))
     var queries: String?
+
+    @Option(name: .customLong("image-root"), help: ArgumentHelp("With --codes: the folder the list files' relative image paths start from (default: each list file's folder).", valueName: "dir"))
+    var imageRoot: String?
 
     @Option(name: .customLong("query-index"), help: ArgumentHelp("With --codes: the query's row in tst_binary.npy (0-based).", valueName: "n"))
     var queryIndex: Int?
@@ -93,6 +101,9 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         threading.configure()
         if codes != nil { return try runCodesFolder() }
+        guard queries == nil, queryIndex == nil, imageRoot == nil else {
+            throw CommandError("--queries, --query-index and --image-root need --codes (a codes folder's query images)")
+        }
         MemoryTuning.keepFreedMemoryForReuse()
         let plan: SearchPlan
         plan = try prepare()

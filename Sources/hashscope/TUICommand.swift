@@ -19,7 +19,20 @@ struct TUICommand: ParsableCommand {
             codes are cached like `search`'s, so a gallery opens at once the second time. \
             `w` saves sheets into --save-dir.
 
-            Codes made elsewhere: --codes DIR opens a DeepHash-pytorch save folder             (tst_binary.npy, trn_binary.npy, tst_label.npy, trn_label.npy) with no model:             --gallery names the database images (database.txt, as list:FILE), --queries the             query images (test.txt); their relative image paths are read under --image-root             when given, else beside each list file. The queries are tst_binary.npy's rows, the             database trn_binary.npy's; relevance is sharing a label; P@n and AP are what             `metrics` gives for that query. Bends, heatmaps, image files, v and M need a             network: their keys say so. A missing file, a bad array or a list whose row count             is not its codes' is one line naming the file, exit 2, before the screen starts.
+            Codes made elsewhere: --codes DIR opens a DeepHash-pytorch save folder \
+            (tst_binary.npy, trn_binary.npy, tst_label.npy, trn_label.npy): --gallery names the \
+            database images (database.txt, as list:FILE), --queries the query images \
+            (test.txt); their relative image paths are read under --image-root when given, else \
+            beside each list file. The queries are tst_binary.npy's rows, the database \
+            trn_binary.npy's; relevance is sharing a label; P@n and AP are what `metrics` gives \
+            for that query. Without a model, bends, heatmaps, image files, v and M need a \
+            network: their keys say so. With one --model of the folder's code length, bends, \
+            image files (o), sweeps and heatmaps work: only a bent query or a file is encoded by \
+            the model and searched against the folder's database (a bent query still judged by \
+            its row's labels); an unbent query keeps the folder's own code, so its figures stay \
+            `metrics`'s. A missing file, a bad array, a list whose row count is not its codes', \
+            or a model of another code length is one line naming the file(s), exit 2, before \
+            the screen starts.
 
             --screenshot FILE.png draws the first screen (the first model and gallery, its \
             first search) into a PNG instead, without a terminal: --screen-size COLSxROWS \
@@ -42,7 +55,7 @@ struct TUICommand: ParsableCommand {
     @Option(help: ArgumentHelp("An index file of the gallery's codes made with the model (one --model and one --gallery).", valueName: "file"))
     var index: String?
 
-    @Option(help: ArgumentHelp("A DeepHash-pytorch save folder (tst/trn_binary.npy, tst/trn_label.npy) instead of a model: --gallery lists the database images, --queries the query images.", valueName: "dir"))
+    @Option(help: ArgumentHelp("A DeepHash-pytorch save folder (tst/trn_binary.npy, tst/trn_label.npy) as the codes: --gallery lists the database images, --queries the query images; with one --model, bends are encoded by it.", valueName: "dir"))
     var codes: String?
 
     @Option(help: ArgumentHelp("With --codes: the query images, as KIND:PATH (DeepHash-pytorch's test.txt as list:FILE).", valueName: "spec"))
@@ -73,7 +86,8 @@ struct TUICommand: ParsableCommand {
             if queries != nil { throw ValidationError("--queries needs --codes (a codes folder's query images)") }
             if imageRoot != nil { throw ValidationError("--image-root needs --codes") }
         } else {
-            if !model.isEmpty || index != nil { throw ValidationError("--codes takes the place of --model and --index") }
+            if index != nil { throw ValidationError("--codes takes the place of --index (the folder holds the database codes)") }
+            if model.count > 1 { throw ValidationError("--codes takes at most one --model (the one that encodes bent and image-file queries)") }
             if gallery.count != 1 || queries == nil {
                 throw ValidationError("--codes needs one --gallery (the database images, database.txt) and --queries (the query images, test.txt)")
             }
@@ -108,8 +122,10 @@ struct TUICommand: ParsableCommand {
         threading.configure()
         if let codes, let queries, let database = gallery.first {
             // Opened here, so a bad folder is one line and exit 2 before the screen starts.
-            let workspace = try CodesWorkspace.open(folder: codes, gallerySpec: database, querySpec: queries, imageRoot: imageRoot)
-            let choice = WorkspaceChoice(codesFolder: codes, gallerySpec: database, querySpec: queries, imageRoot: imageRoot)
+            let workspace = try CodesWorkspace.open(folder: codes, gallerySpec: database, querySpec: queries, imageRoot: imageRoot,
+                                                    modelPath: model.first)
+            let choice = WorkspaceChoice(codesFolder: codes, gallerySpec: database, querySpec: queries, imageRoot: imageRoot,
+                                         modelPath: model.first)
             return try explore([choice], opened: [choice: workspace])
         }
         let assets = EmbeddedAssets.locate()

@@ -155,9 +155,9 @@ final class TUICodesFolderTests: XCTestCase {
         // An image root that is not there.
         assertOneLine(try tui(save.arguments.dropLast() + [tiny.scratch.path + "/nowhere"]), starting: tiny.scratch.path + "/nowhere: no such folder")
         // Flags that do not go with --codes.
-        let withModel = try tui(save.arguments + ["--model", tiny.model])
-        XCTAssertEqual(withModel.status, 2)
-        XCTAssertTrue(withModel.stderr.contains("--codes takes the place of --model"), withModel.stderr)
+        let withIndex = try tui(save.arguments + ["--index", save.folder + "/codes.hsx"])
+        XCTAssertEqual(withIndex.status, 2)
+        XCTAssertTrue(withIndex.stderr.contains("--codes takes the place of --index"), withIndex.stderr)
         let noQueries = try tui(["--codes", save.folder, "--gallery", save.database])
         XCTAssertEqual(noQueries.status, 2)
         XCTAssertTrue(noQueries.stderr.contains("--queries"), noQueries.stderr)

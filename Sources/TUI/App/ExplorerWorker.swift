@@ -30,15 +30,16 @@ public final class ExplorerWorker: @unchecked Sendable {
     }
 
     /// Opens `choice`: a model on its gallery (cached codes, an index file or encoding, with
-    /// `progress`), or a codes folder with its list files.
+    /// `progress`), or a codes folder with its list files (and the model that bends its queries).
     private func open(_ choice: WorkspaceChoice, progress: ((Int, Int) -> Void)? = nil) throws(ServiceError) -> any SearchWorkspace {
         if let ready = opened[choice] { return ready }
         switch choice.codes {
         case .model(let path, let indexPath):
             return try Workspace.open(modelPath: path, gallerySpec: choice.gallerySpec, indexPath: indexPath, cacheFolder: cacheFolder,
                                       threads: threads, progress: progress)
-        case .folder(let path, let querySpec, let imageRoot):
-            return try CodesWorkspace.open(folder: path, gallerySpec: choice.gallerySpec, querySpec: querySpec, imageRoot: imageRoot)
+        case .folder(let path, let querySpec, let imageRoot, let modelPath):
+            return try CodesWorkspace.open(folder: path, gallerySpec: choice.gallerySpec, querySpec: querySpec, imageRoot: imageRoot,
+                                           modelPath: modelPath)
         }
     }
 
@@ -113,6 +114,10 @@ public final class ExplorerWorker: @unchecked Sendable {
                                        encodedCount: workspace.codes.count, fromCache: workspace.fromCache,
                                        health: CodeHealth(workspace.codes))
         summary.hasNetwork = model != nil
+        if let model, model.path != workspace.origin {
+            // The codes were read from a folder; the model only encodes bent and file queries.
+            summary.codesFolder = URL(fileURLWithPath: workspace.origin).lastPathComponent
+        }
         if !workspace.queriesAreGallery {
             let queries = workspace.queryGallery
             summary.separateQueries = .init(name: galleryName(queries.spec.description), ids: queries.items.map(\.id),

@@ -32,6 +32,10 @@ public struct WorkspaceSummary: Hashable, Sendable {
     public var health: CodeHealth?
     /// False for codes made elsewhere: nothing can be encoded (no bends, files, heatmaps, models).
     public var hasNetwork = true
+    /// The folder the codes were read from when the model only encodes bent and image-file
+    /// queries (codes made elsewhere, bends by the model); nil when the model made the codes or
+    /// there is none.
+    public var codesFolder: String?
     /// The queries when they are not the gallery's own items; nil when they are.
     public var separateQueries: QuerySet?
 

@@ -54,6 +54,12 @@ enum QueryPaneView {
             line("and no attention heatmap", ScreenRenderer.cyan)
         } else {
             line("bend: " + (request.augmentation.isIdentity ? "none" : request.augmentation.description))
+            if let folder = state.workspace?.codesFolder, let w = state.workspace {
+                // Codes made elsewhere: an unbent query keeps its row's code, anything else is the model's.
+                let own: Bool
+                if case .item = request.source { own = request.augmentation.isIdentity } else { own = false }
+                line(own ? "code: \(folder)'s row" : "code: encoded by \(w.modelName)", ScreenRenderer.cyan)
+            }
         }
         if let w = result.withinRadius { line("\(w) within radius") }
         if let sweep = state.sweep {

@@ -38,7 +38,9 @@ public enum ScreenRenderer {
         screen.fill(layout.title, with: Cell(character: " ", style: .reverse))
         var parts = ["hashscope"]
         if let w = state.workspace {
-            if w.hasNetwork {
+            if let folder = w.codesFolder {
+                parts.append("codes \(folder) (\(w.bits) bits), bends by model \(w.modelName) (\(w.arch))")
+            } else if w.hasNetwork {
                 parts.append("model \(w.modelName) (\(w.arch), \(w.bits) bits)")
             } else {
                 parts.append("codes \(w.modelName) (\(w.bits) bits, no model)")
@@ -89,9 +91,10 @@ public enum ScreenRenderer {
                 hints = layout.columns >= 110 ? "? help  g queries  m mode  + - top n  i codes  w save  q quit  (codes only: no bends)"
                     : "?:help g:queries m:mode +-:top i:codes w:save q:quit (codes only)"
             } else {
+                let list = state.workspace?.separateQueries == nil ? "gallery" : "queries"
                 hints = layout.columns >= 110
-                    ? "? help  g gallery  o open  r/R rotate  c crop  b/B light  f flip  h heatmap  m mode  s sweep  w save  q quit"
-                    : "?:help g:gallery o:open rRcbBfnx:bend h:heat m:mode s:sweep w:save q:quit"
+                    ? "? help  g \(list)  o open  r/R rotate  c crop  b/B light  f flip  h heatmap  m mode  s sweep  w save  q quit"
+                    : "?:help g:\(list) o:open rRcbBfnx:bend h:heat m:mode s:sweep w:save q:quit"
             }
             screen.put(fitted(hints, layout.columns - 2), x: 1, y: y + 1, style: .dim)
         }
