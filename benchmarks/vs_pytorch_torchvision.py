@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
-from parity_torchvision import ARCHS, build, randomize_batch_norm  # noqa: E402
+from parity_torchvision import ARCHS, build, randomize  # noqa: E402
 
 
 def torch_forward_ms(model, x, iterations, warmup):
@@ -72,7 +72,7 @@ def main():
     for index, arch in enumerate(args.arch or ["deephash-resnet50"]):
         torch.manual_seed(index)
         model = build(arch, args.bits).eval()
-        randomize_batch_norm(model, torch.Generator().manual_seed(index))
+        randomize(model, torch.Generator().manual_seed(index))
         folder = os.path.join(args.workdir, arch)
         os.makedirs(folder, exist_ok=True)
         checkpoint, imported = os.path.join(folder, "model.pt"), os.path.join(folder, "model.safetensors")

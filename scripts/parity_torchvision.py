@@ -37,6 +37,11 @@ import torch.nn as nn
 sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
 import torchvision  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# torchvision's constructors leave BN at weight 1, bias 0, mean 0, var 1: `randomize` gives it
+# random values, so the check sees every term of the normalisation.
+from parity_pytorch import randomize, read_safetensors  # noqa: E402
+
 ARCHS = ["deephash-alexnet", "deephash-resnet18", "deephash-resnet34", "deephash-resnet50", "deephash-resnet101",
          "deephash-vgg16"]
 
@@ -102,34 +107,6 @@ def build(arch, bits):
     return DeepHashResNet(bits, int(arch.removeprefix("deephash-resnet")))
 
 
-def randomize_batch_norm(model, generator):
-    """torchvision's constructors leave BN at weight 1, bias 0, mean 0, var 1: random values
-    make the check see every term of the normalisation."""
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.weight.copy_(torch.rand(m.weight.shape, generator=generator) + 0.5)
-                m.bias.copy_(torch.randn(m.bias.shape, generator=generator) * 0.1)
-                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=generator) * 0.1)
-                m.running_var.copy_(torch.rand(m.running_var.shape, generator=generator) + 0.5)
-
-
-def read_safetensors_f32(path):
-    import json
-    import struct
-    with open(path, "rb") as f:
-        raw = f.read()
-    (length,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + length])
-    out = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        out[name] = np.frombuffer(raw[8 + length + begin:8 + length + end], dtype="<f4").reshape(entry["shape"])
-    return out
-
-
 def relative_error(ours, reference):
     scale = float(np.max(np.abs(reference)))
     return float(np.max(np.abs(ours.astype(np.float64) - reference))) / scale if scale > 0 else float("inf")
@@ -154,7 +131,7 @@ def main():
         generator = torch.Generator().manual_seed(args.seed * 1000 + index)
         torch.manual_seed(args.seed * 1000 + index)
         model = build(arch, args.bits).eval()
-        randomize_batch_norm(model, generator)
+        randomize(model, generator)
         folder = os.path.join(args.workdir, arch)
         os.makedirs(folder, exist_ok=True)
         checkpoint = os.path.join(folder, "model.pt")
@@ -182,7 +159,7 @@ def main():
             all_pass = False
             print(f"{arch:20s} FAIL: {failure}")
             continue
-        ours = read_safetensors_f32(result)
+        ours = read_safetensors(result)
         reference_model = model.double()
         xt = x.double().requires_grad_(True)
         out = reference_model(xt)

@@ -9,22 +9,7 @@ import XCTest
 /// channel multipliers) and ConvolutionGEMM's split of single images over workers (by output
 /// rows and by output channels, with im2col, groups and without bias), and the Winograd kernels
 /// of stride-1 3x3 and 5x5 convolutions.
-final class ConvolutionForwardPathsTests: XCTestCase {
-    // Small maps, so every Winograd-shaped convolution here takes the Winograd kernel (as
-    // before the tile threshold); WinogradThresholdTests checks the threshold itself.
-    private var minimumTiles = WinogradConvolution.minimumTiles
-
-    override func setUp() {
-        super.setUp()
-        minimumTiles = WinogradConvolution.minimumTiles
-        WinogradConvolution.minimumTiles = 1
-    }
-
-    override func tearDown() {
-        WinogradConvolution.minimumTiles = minimumTiles
-        super.tearDown()
-    }
-
+final class ConvolutionForwardPathsTests: SmallMapWinogradTestCase {
     private func conv(_ c: Int, _ k: Int, kernelHeight: Int, kernelWidth: Int, stride: (Int, Int) = (1, 1),
                       padding: Padding = .zero, groups: Int = 1, bias: Bool = true, seed: UInt64) -> Conv2d {
         var generator = SeededGenerator(seed: seed)

@@ -3,22 +3,7 @@ import Basics
 import TestSupport
 import XCTest
 
-final class ConvolutionTests: XCTestCase {
-    // Small maps, so every Winograd-shaped convolution here takes the Winograd kernel (as
-    // before the tile threshold); WinogradThresholdTests checks the threshold itself.
-    private var minimumTiles = WinogradConvolution.minimumTiles
-
-    override func setUp() {
-        super.setUp()
-        minimumTiles = WinogradConvolution.minimumTiles
-        WinogradConvolution.minimumTiles = 1
-    }
-
-    override func tearDown() {
-        WinogradConvolution.minimumTiles = minimumTiles
-        super.tearDown()
-    }
-
+final class ConvolutionTests: SmallMapWinogradTestCase {
     private func conv(_ c: Int, _ k: Int, kernel: Int = 3, stride: Int = 1, padding: Padding = .zero,
                       groups: Int = 1, bias: Bool = true, seed: UInt64 = 1) -> Conv2d {
         var generator = SeededGenerator(seed: seed)
