@@ -205,8 +205,8 @@ struct BenchNetworkCommand: ParsableCommand {
             return total + 512 * side * side * 4096 + 4096 * 4096 + head(4096)
         case .deephashResNet18, .deephashResNet34, .deephashResNet50, .deephashResNet101, .deephashResNet152:
             let (kind, counts) = Architecture.resNetPlan(depth: arch.torchvisionResNetDepth!)
-            var side = ((size + 6 - 7) / 2 + 1 + 2 - 3) / 2 + 1  // conv1 7x7/2, max pool 3/2 pad 1
-            var total = conv(3, 64, 7, (size + 6 - 7) / 2 + 1), channels = 64
+            let stem = (size + 6 - 7) / 2 + 1  // conv1 7x7/2 pad 3
+            var side = (stem + 2 - 3) / 2 + 1, total = conv(3, 64, 7, stem), channels = 64  // max pool 3/2 pad 1
             for (stage, count) in counts.enumerated() {
                 let planes = 64 << stage, out = planes * kind.expansion
                 for index in 0..<count {

@@ -50,14 +50,10 @@ struct SearchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The model file (.safetensors with hashscope metadata); with --codes, the one that encodes bent and image-file queries.", valueName: "file"))
     var model: String?
 
-    @Option(help: ArgumentHelp("A DeepHash-pytorch save folder (tst_binary.npy, trn_binary.npy, tst_label.npy, trn_label.npy) as the codes: --gallery lists the database images, --queries the query images.", valueName: "dir"))
-    var codes: String?
-
-    @Option(help: ArgumentHelp("With --codes: the query images, as KIND:PATH (DeepHash-pytorch's test.txt as list:FILE).", valueName: "spec"))
-    var queries: String?
-
-    @Option(name: .customLong("image-root"), help: ArgumentHelp("With --codes: the folder the list files' relative image paths start from (default: each list file's folder).", valueName: "dir"))
-    var imageRoot: String?
+    @OptionGroup var codesFolder: CodesFolderOptions
+    var codes: String? { codesFolder.codes }
+    var queries: String? { codesFolder.queries }
+    var imageRoot: String? { codesFolder.imageRoot }
 
     @Option(name: .customLong("query-index"), help: ArgumentHelp("With --codes: the query's row in tst_binary.npy (0-based).", valueName: "n"))
     var queryIndex: Int?

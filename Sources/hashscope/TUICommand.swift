@@ -55,14 +55,10 @@ struct TUICommand: ParsableCommand {
     @Option(help: ArgumentHelp("An index file of the gallery's codes made with the model (one --model and one --gallery).", valueName: "file"))
     var index: String?
 
-    @Option(help: ArgumentHelp("A DeepHash-pytorch save folder (tst/trn_binary.npy, tst/trn_label.npy) as the codes: --gallery lists the database images, --queries the query images; with one --model, bends are encoded by it.", valueName: "dir"))
-    var codes: String?
-
-    @Option(help: ArgumentHelp("With --codes: the query images, as KIND:PATH (DeepHash-pytorch's test.txt as list:FILE).", valueName: "spec"))
-    var queries: String?
-
-    @Option(name: .customLong("image-root"), help: ArgumentHelp("With --codes: the folder the list files' relative image paths start from (default: each list file's folder).", valueName: "dir"))
-    var imageRoot: String?
+    @OptionGroup var codesFolder: CodesFolderOptions
+    var codes: String? { codesFolder.codes }
+    var queries: String? { codesFolder.queries }
+    var imageRoot: String? { codesFolder.imageRoot }
 
     @Option(name: .customLong("save-dir"), help: ArgumentHelp("Where `w` writes contact sheets and JSON.", valueName: "dir"))
     var saveDirectory: String = "."

@@ -14,22 +14,19 @@ public struct ResNet50Backbone: PretrainedBackbone {
 
     /// The network's torchvision names and shapes (what a weights file must hold).
     public static var expectedTensors: [(name: String, shape: [Int])] {
-        var generator = SeededGenerator(seed: 0)
-        return torchvisionLayout(&generator).stateDict.map { ($0.name, $0.value.shape) }
+        torchvisionLayout().stateDict.map { ($0.name, $0.value.shape) }
     }
 
     /// torchvision's ResNet-50 without its fc, named as torchvision names it (conv1.weight,
-    /// layer4.2.bn3.running_var, ...).
-    private static func torchvisionLayout(_ generator: inout SeededGenerator) -> Sequential {
-        let network = Architecture.deephashResNet50.build(.init(bits: 1, inputSize: 224, seed: generator.next()))
-        return network.features
+    /// layer4.2.bn3.running_var, ...), with placeholder weights.
+    private static func torchvisionLayout() -> Sequential {
+        Architecture.deephashResNet50.build(.init(bits: 1, inputSize: 224)).features
     }
 
     /// The backbone from a state dict by torchvision's names. Precondition: every expected
     /// tensor is present with its shape (`init(contentsOf:)` checks a file and throws instead).
     public init(tensors: [String: Tensor]) {
-        var generator = SeededGenerator(seed: 0)
-        var layout = Self.torchvisionLayout(&generator)
+        var layout = Self.torchvisionLayout()
         layout.visitParameters { name, value, _ in
             guard let t = tensors[name] else { preconditionFailure("ResNet-50 weights lack \(name)") }
             value = t
@@ -38,7 +35,23 @@ public struct ResNet50Backbone: PretrainedBackbone {
             guard let t = tensors[name] else { preconditionFailure("ResNet-50 weights lack \(name)") }
             value = t
         }
-        // layout: conv1, bn1, relu, maxpool, layer1...layer4, avgpool; layer4's last block is the stage.
+        self.init(loaded: layout)
+    }
+
+    /// Loads an imported safetensors file, checking every name and shape first (torchvision's
+    /// fc and BatchNorm's counters may be there and are ignored): one `ModelFileError` naming
+    /// the file lists every problem.
+    public init(contentsOf path: String) throws(ModelFileError) {
+        let file = try SafetensorsFile(path: path)
+        // One layout, built once: its names and shapes are what the file is checked against.
+        var layout = Self.torchvisionLayout()
+        try ModelFile.load(file, into: &layout) { ModelFile.isBatchCounter($0) || $0.hasPrefix("fc.") }
+        self.init(loaded: layout)
+    }
+
+    /// Splits a loaded layout (conv1, bn1, relu, maxpool, layer1...layer4, avgpool) into the
+    /// folded trunk and layer4's last block, the stage.
+    private init(loaded layout: Sequential) {
         var trunk: [(String, any Layer)] = []
         var last: ResNetBlock?
         for (name, layer) in layout.layers where name != "avgpool" {
@@ -53,19 +66,6 @@ public struct ResNet50Backbone: PretrainedBackbone {
         guard let last else { preconditionFailure("ResNet-50's layer4 ends in a bottleneck") }
         trunkLayers = Sequential(named: trunk).foldingBatchNorms()
         lastBlock = last.foldingBatchNorms()
-    }
-
-    /// Loads an imported safetensors file, checking every name and shape first (torchvision's
-    /// fc and BatchNorm's counters may be there and are ignored): one `ModelFileError` naming
-    /// the file lists every problem.
-    public init(contentsOf path: String) throws(ModelFileError) {
-        let file = try SafetensorsFile(path: path)
-        let expected = Self.expectedTensors
-        let problems = ModelFile.mismatches(file, expected: expected) { ModelFile.isBatchCounter($0) || $0.hasPrefix("fc.") }
-        guard problems.isEmpty else { throw ModelFileError(path: path, .modelMismatch(problems: problems)) }
-        var tensors: [String: Tensor] = [:]
-        for (name, _) in expected { tensors[name] = try file.tensor(name) }
-        self.init(tensors: tensors)
     }
 
     public func trunk(_ input: Tensor) -> Tensor {

@@ -18,6 +18,19 @@ struct ThreadOptions: ParsableArguments {
     func configure() { Parallel.configure(workers: threads) }
 }
 
+/// `--codes`, `--queries` and `--image-root`: a DeepHash-pytorch save folder as the codes,
+/// shared by `search` and `tui` (each checks them against its own other options).
+struct CodesFolderOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A DeepHash-pytorch save folder (tst/trn_binary.npy, tst/trn_label.npy) as the codes: --gallery lists the database images, --queries the query images; with a --model, bent and image-file queries are encoded by it.", valueName: "dir"))
+    var codes: String?
+
+    @Option(help: ArgumentHelp("With --codes: the query images, as KIND:PATH (DeepHash-pytorch's test.txt as list:FILE).", valueName: "spec"))
+    var queries: String?
+
+    @Option(name: .customLong("image-root"), help: ArgumentHelp("With --codes: the folder the list files' relative image paths start from (default: each list file's folder).", valueName: "dir"))
+    var imageRoot: String?
+}
+
 /// `--dataset`, `--protocol` and `--seed`: a gallery divided by an evaluation protocol, shared
 /// by `train`, `eval` and `robustness`.
 struct ProtocolOptions: ParsableArguments {
