@@ -22,6 +22,8 @@ class ids, or multi-hot rows with y_i . y_j > 0; an unlabelled row is similar to
 - dath = triplet + beta * CE(logits) + gamma * Q, CE = softmax cross-entropy (mean over N) for
   class ids, sigmoid cross-entropy (mean over N*C) for multi-hot rows.
 - sigmoid_ce = F.binary_cross_entropy_with_logits(z, y), mean over all N*C elements.
+- central_similarity (CSQ, Yuan et al. CVPR 2020; h in (-1, 1), t the rows' +-1 hash centers,
+  over the rows with a target only): mean BCE((h + 1) / 2, (t + 1) / 2) + lambda * mean (|h| - 1)^2.
 Running it again writes the same bytes.
 """
 import json
@@ -144,6 +146,19 @@ def dath(b, z, labels, theta, beta, gamma):
     return lt + beta * lc + gamma * lq, gt + gamma * gq, beta * gc
 
 
+def central_similarity(h, t, present, lam):
+    h, t = h[present], t[present]
+    p, y = (h + 1) / 2, (t + 1) / 2
+    count = h.size
+    bce = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    q = (np.abs(h) - 1) ** 2
+    loss = (bce.sum() + lam * q.sum()) / count
+    grad_rows = ((p - y) / (p * (1 - p)) / 2 + lam * 2 * (np.abs(h) - 1) * np.sign(h)) / count
+    full = np.zeros((present.size, h.shape[1]))
+    full[present] = grad_rows
+    return loss, full
+
+
 # ---- self-check ------------------------------------------------------------------------------
 
 def check_gradient(name, f, x, grad, h=1e-6):
@@ -202,6 +217,15 @@ def sigmoid_case(name, z, y):
             "loss": float(loss), "logit_gradient": tensor(grad)}
 
 
+def central_case(name, h, t, present, lam):
+    h64, t64 = h.astype(np.float64), t.astype(np.float64)
+    loss, grad = central_similarity(h64, t64, present, lam)
+    check_gradient(name, lambda v: central_similarity(v, t64, present, lam)[0], h64, grad)
+    return {"name": name, "kind": "central_similarity", "codes": tensor(h), "targets": tensor(t),
+            "present": [bool(v) for v in present], "quantization_weight": float(lam),
+            "loss": float(loss), "gradient": tensor(grad)}
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "NetworksTests", "Fixtures", "losses.json")
@@ -228,6 +252,10 @@ def main():
         sigmoid_case("sigmoid_ce", np.concatenate([f32(3, 5, scale=3),
                                                    np.array([[1000, -1000, 30, -30, 0]], dtype=np.float32)]),
                      np.array([[1, 0, 0.3, 1, 0], [0, 0, 1, 1, 0], [1, 1, 0, 0, 0.5], [1, 0, 0, 1, 1]], dtype=np.float32)),
+        central_case("central_similarity", np.tanh(f32(5, 12, scale=1.5)),
+                     np.where(f32(5, 12) > 0, 1, -1).astype(np.float32), np.array([True, True, False, True, True]), 0.1),
+        central_case("central_similarity_csq_lambda", np.tanh(f32(4, 8, scale=2)),
+                     np.where(f32(4, 8) > 0, 1, -1).astype(np.float32), np.array([True] * 4), 1e-4),
     ]
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with open(out, "w") as f:

@@ -34,7 +34,7 @@ struct TrainCommand: ParsableCommand {
             the schedule start fresh, and the model file's provenance names M with its own \
             provenance and fingerprint under "warm_start".
 
-            Exit status: 0 model written; 2 bad input (unknown arch, optimizer or protocol, \
+            Exit status: 0 model written; 2 bad input (unknown arch, optimizer, loss or protocol, \
             a gallery that cannot be opened or does not fit the protocol, bits outside \
             8...1024, epochs <= 0, a missing --out folder, a checkpoint of another run, an \
             --init-from model of another arch, input or normalisation, or sharing no tensor): \
@@ -62,6 +62,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Optimizer: \(OptimizerChoice.names) (default: the recipe's).", valueName: "name"))
     var optimizer: String?
 
+    @Option(help: ArgumentHelp("The loss in place of the recipe's: hash-centers (CSQ: each image pulled to its class's Hadamard-row center, + 1e-4 x squared quantization) or hash-centers+ce (also the classifier's cross-entropy).", valueName: "name"))
+    var loss: String?
+
     @Option(help: ArgumentHelp("A pretrained backbone to train a head on (\(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
     var backbone: String?
 
@@ -87,7 +90,7 @@ struct TrainCommand: ParsableCommand {
         TrainingRequest(arch: arch, bits: bits, dataset: split.dataset, protocolName: split.protocolName, epochs: epochs, batch: batch,
                         learningRate: lr, optimizer: optimizer, seed: split.seed, threads: threading.threads, backbone: backbone, size: size,
                         augmentCopies: augmentCopies, backboneWeights: backboneWeights, initFrom: initFrom, out: out,
-                        resume: resume, commandLine: commandLine)
+                        resume: resume, loss: loss, commandLine: commandLine)
     }
 
     func run() throws {

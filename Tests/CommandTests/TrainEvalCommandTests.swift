@@ -130,6 +130,13 @@ final class TrainEvalCommandTests: XCTestCase {
         let optimizer = try CommandRunner.run(trainArguments(gallery, out: out) + ["--optimizer", "lbfgs"])
         XCTAssertEqual(optimizer.status, 2)
         XCTAssertTrue(optimizer.stderr.contains("unknown optimizer 'lbfgs': expected one of sgd, adam, rmsprop"), optimizer.stderr)
+        let loss = try CommandRunner.run(trainArguments(gallery, out: out) + ["--loss", "cosine"])
+        XCTAssertEqual(loss.status, 2)
+        XCTAssertTrue(loss.stderr.contains("unknown loss 'cosine': expected one of hash-centers, hash-centers+ce"), loss.stderr)
+        let centers = try CommandRunner.run(trainArguments(gallery, out: out) + ["--loss", "hash-centers"])
+        XCTAssertEqual(centers.status, 2)
+        XCTAssertTrue(centers.stderr.contains("--loss hash-centers needs tanh codes in (-1, 1); arch 'dsh' has linear codes: use dath, cbam"),
+                      centers.stderr)
         let resume = try CommandRunner.run(trainArguments(gallery, out: out) + ["--resume"])
         XCTAssertEqual(resume.status, 2)
         XCTAssertTrue(resume.stderr.contains("no checkpoint to resume from"), resume.stderr)

@@ -28,6 +28,7 @@ final class HashingLossGoldenTests: XCTestCase {
         let name: String, kind: String
         let codes: TensorJSON?, logits: TensorJSON?, targets: TensorJSON?, labels: LabelsJSON?
         let bits: Int?
+        let present: [Bool]?
         let margin: Float?, quantization_weight: Float?, balance_weight: Float?, classification_weight: Float?
         let loss: Double
         let gradient: TensorJSON?, logit_gradient: TensorJSON?
@@ -54,7 +55,8 @@ final class HashingLossGoldenTests: XCTestCase {
 
     func testAgainstNumpy() throws {
         let cases = try Self.cases()
-        XCTAssertEqual(Set(cases.map(\.kind)), ["contrastive", "dfeh", "quantization", "bit_balance", "triplet", "dath", "sigmoid_ce"])
+        XCTAssertEqual(Set(cases.map(\.kind)), ["contrastive", "dfeh", "quantization", "bit_balance", "triplet", "dath", "sigmoid_ce",
+                                                  "central_similarity"])
         for c in cases {
             switch c.kind {
             case "contrastive":
@@ -85,6 +87,11 @@ final class HashingLossGoldenTests: XCTestCase {
             case "sigmoid_ce":
                 let (value, gradient) = SigmoidCrossEntropy.lossAndGradient(logits: c.logits!.tensor, targets: c.targets!.tensor)
                 check(value, gradient, c.logit_gradient, c)
+            case "central_similarity":
+                let loss = CentralSimilarityLoss(quantizationWeight: c.quantization_weight!)
+                let (value, gradient) = loss.lossAndGradient(codes: c.codes!.tensor, targets: c.targets!.tensor.scalars,
+                                                             present: c.present!)
+                check(value, gradient, c.gradient, c)
             default:
                 XCTFail("unknown case kind \(c.kind) in \(c.name)")
             }

@@ -10,12 +10,17 @@ public enum HashingObjective: Sendable, Equatable {
     case tripletLikelihood(margin: Float, classificationWeight: Float, quantizationWeight: Float)
     /// DLBHC / NIN: the latent sigmoid layer trained through the classifier head alone.
     case latentClassification
+    /// CSQ: each image's codes pulled to its class's hash center (`HashCenters`, one per class
+    /// of the classifier head) + lambda * squared quantization, plus `classificationWeight` x
+    /// cross-entropy of the classifier head (0: CSQ alone).
+    case centralSimilarity(quantizationWeight: Float, classificationWeight: Float)
 
     /// Whether the network needs a classifier head (logits after the codes).
     public var needsClassifier: Bool {
         switch self {
         case .pairwiseContrastive, .featureEnhanced: return false
-        case .tripletLikelihood, .latentClassification: return true
+        // Central similarity reads the class count off the classifier head.
+        case .tripletLikelihood, .latentClassification, .centralSimilarity: return true
         }
     }
 
@@ -42,6 +47,16 @@ public enum HashingObjective: Sendable, Equatable {
             guard let logits else { preconditionFailure("the latent-layer objective needs a classifier head") }
             let (value, gradLogits) = ClassificationLoss.lossAndGradient(logits: logits, labels: labels)
             return (value, Self.join(Tensor.zeros(like: codes), gradLogits))
+        case .centralSimilarity(let quantizationWeight, let classificationWeight):
+            guard let logits else { preconditionFailure("central similarity needs a classifier head for its class count") }
+            let centers = HashCenters(classes: logits.shape[1], bits: bits)
+            let (targets, present) = centers.targets(for: labels)
+            let (value, gradCodes) = CentralSimilarityLoss(quantizationWeight: quantizationWeight)
+                .lossAndGradient(codes: codes, targets: targets, present: present)
+            guard classificationWeight > 0 else { return (value, Self.join(gradCodes, Tensor.zeros(like: logits))) }
+            let classification = ClassificationLoss.lossAndGradient(logits: logits, labels: labels)
+            return (value + classificationWeight * classification.loss,
+                    Self.join(gradCodes, classification.gradient * classificationWeight))
         }
     }
 

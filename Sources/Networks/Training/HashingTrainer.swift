@@ -156,6 +156,7 @@ public struct HashingTrainer {
         differs("backbone", saved.backbone?.rawValue ?? "none", configuration.backbone?.rawValue ?? "none")
         differs("input size", saved.recipe.inputSize, configuration.recipe.inputSize)
         differs("augmented copies", saved.augmentedCopies ?? 0, configuration.augmentedCopies ?? 0)
+        differs("loss", saved.loss?.rawValue ?? "the recipe's", configuration.loss?.rawValue ?? "the recipe's")
         guard problems.isEmpty else { throw TrainingResumeError(source: source, problems: problems) }
 
         let stored = Dictionary(checkpoint.model, uniquingKeysWith: { first, _ in first })

@@ -19,13 +19,17 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// Augmented copies of the cached backbone features a head trains on besides the plain
     /// ones (nil or 0: none), each made with the recipe's augmentation.
     public var augmentedCopies: Int?
+    /// The objective in place of the recipe's (nil: the recipe's).
+    public var loss: LossChoice?
 
     /// The recipe's defaults for `arch` (as a head on `backbone`), overridden where an argument
     /// is given. Nil when there is no such recipe.
     public init?(arch: Architecture, bits: Int, classCount: Int, epochs: Int, batchSize: Int? = nil,
                  learningRate: Double? = nil, optimizer: OptimizerChoice? = nil, seed: UInt64 = 0,
-                 backbone: BackboneName? = nil, inputSize: Int? = nil, augmentedCopies: Int? = nil) {
-        guard let recipe = TrainingRecipe.recipe(for: arch, backbone: backbone) else { return nil }
+                 backbone: BackboneName? = nil, inputSize: Int? = nil, augmentedCopies: Int? = nil, loss: LossChoice? = nil) {
+        guard var recipe = TrainingRecipe.recipe(for: arch, backbone: backbone) else { return nil }
+        if let loss { recipe.objective = loss.objective }
+        self.loss = loss
         self.backbone = backbone
         self.inputSize = inputSize
         self.augmentedCopies = augmentedCopies
@@ -39,16 +43,17 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         self.seed = seed
     }
 
-    /// The recipe, with `inputSize` when given.
+    /// The recipe, with `inputSize` and `loss` when given.
     public var recipe: TrainingRecipe {
         guard var recipe = TrainingRecipe.recipe(for: arch, backbone: backbone) else { preconditionFailure("\(arch) has no training recipe") }
         if let inputSize { recipe.inputSize = inputSize }
+        if let loss { recipe.objective = loss.objective }
         return recipe
     }
 
     private enum CodingKeys: String, CodingKey {
         case arch, bits, classes, epochs, batchSize = "batch_size", learningRate = "learning_rate", optimizer, seed, backbone
-        case inputSize = "input_size", augmentedCopies = "augmented_copies"
+        case inputSize = "input_size", augmentedCopies = "augmented_copies", loss
     }
 }
 

@@ -67,6 +67,20 @@ public struct TrainingPlan {
             }
             optimizer = choice
         }
+        var loss: LossChoice?
+        if let name = request.loss {
+            guard let choice = LossChoice(rawValue: name) else {
+                throw ServiceError("unknown loss '\(name)': expected one of \(LossChoice.names)")
+            }
+            loss = choice
+        }
+        if let loss, case .centralSimilarity = loss.objective {
+            // Hash centers compare (h + 1) / 2 with 0/1 targets: the codes must lie in (-1, 1).
+            let probe = arch.build(.init(bits: request.bits, classes: 2, backbone: backbone))
+            guard probe.activation == .tanh else {
+                throw ServiceError("--loss \(loss.rawValue) needs tanh codes in (-1, 1); arch '\(arch.rawValue)'\(backbone.map { " on \($0.rawValue)" } ?? "") has \(probe.activation.rawValue) codes: use \(Self.tanhArchitectures(backbone: backbone))")
+            }
+        }
         try OutputFile.check(request.out)
         data = try ProtocolData(spec: request.dataset, protocolName: request.protocolName, seed: request.seed)
         guard data.split.train.count >= 2 else {
@@ -76,7 +90,8 @@ public struct TrainingPlan {
                                                         epochs: request.epochs, batchSize: request.batch, learningRate: request.learningRate,
                                                         optimizer: optimizer, seed: request.seed, backbone: backbone,
                                                         inputSize: request.size,
-                                                        augmentedCopies: request.augmentCopies > 0 ? request.augmentCopies : nil) else {
+                                                        augmentedCopies: request.augmentCopies > 0 ? request.augmentCopies : nil,
+                                                        loss: loss) else {
             preconditionFailure("checked above: \(arch) has a recipe")
         }
         if let backbone {
@@ -129,6 +144,13 @@ public struct TrainingPlan {
             }
             try trainer.restore(from: checkpoint, source: request.checkpointPath)
         }
+    }
+
+    /// The trainable architectures whose hash layer is tanh (as heads on `backbone`, when given).
+    static func tanhArchitectures(backbone: BackboneName?) -> String {
+        TrainingRecipe.trainable.filter { backbone == nil || $0.hasBackboneHead }
+            .filter { $0.build(.init(bits: 8, classes: 2, backbone: backbone)).activation == .tanh }
+            .map(\.rawValue).joined(separator: ", ")
     }
 
     public static func epochs(_ n: Int) -> String { n == 1 ? "1 epoch" : "\(n) epochs" }

@@ -11,6 +11,8 @@ public struct TrainingRequest: Sendable {
     public var batch: Int?
     public var learningRate: Double?
     public var optimizer: String?
+    /// nil: the recipe's objective.
+    public var loss: String?
     public var seed: UInt64
     public var threads: Int
     public var backbone: String?
@@ -27,7 +29,7 @@ public struct TrainingRequest: Sendable {
     public init(arch: String, bits: Int, dataset: String, protocolName: String, epochs: Int, batch: Int? = nil,
                 learningRate: Double? = nil, optimizer: String? = nil, seed: UInt64 = 0, threads: Int, backbone: String? = nil,
                 size: Int? = nil, augmentCopies: Int = 0, backboneWeights: String? = nil, initFrom: String? = nil, out: String,
-                resume: Bool = false, commandLine: String) {
+                resume: Bool = false, loss: String? = nil, commandLine: String) {
         self.arch = arch
         self.bits = bits
         self.dataset = dataset
@@ -36,6 +38,7 @@ public struct TrainingRequest: Sendable {
         self.batch = batch
         self.learningRate = learningRate
         self.optimizer = optimizer
+        self.loss = loss
         self.seed = seed
         self.threads = threads
         self.backbone = backbone
