@@ -22,12 +22,12 @@ struct TrainCommand: ParsableCommand {
             saves the checkpoint and exits 130; the same command with --resume continues \
             exactly where it stopped (same weights as an uninterrupted run).
 
-            With --backbone efficientnet-lite0 the network is the architecture's hash head \
+            With --backbone (efficientnet-lite0, -lite1, -lite2 or resnet50) the network is the architecture's hash head \
             (cbam, dath or dah) on the pretrained backbone: the frozen trunk's features of \
             every gallery image are computed once per gallery and --size and cached as \
             float16 (in $XDG_CACHE_HOME/hashscope/features), then the head and the backbone's last \
             stage (fine-tuned) train on them. The model file holds the head and names the \
-            backbone, whose weights stay in .cache/backbones (scripts/fetch-backbone).
+            backbone, whose weights stay in .cache/backbones (scripts/fetch-backbone [NAME]).
 
             With --init-from M the run starts from M's weights instead of seeded ones (a warm \
             start: say, a 12-bit model from a 48-bit model's convolutions); the optimizer and \
@@ -68,7 +68,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A pretrained backbone to train a head on (\(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
     var backbone: String?
 
-    @Option(help: ArgumentHelp("Input size in pixels (default: the recipe's; 160 for backbone heads).", valueName: "pixels"))
+    @Option(help: ArgumentHelp("Input size in pixels (default: the recipe's; 160 for EfficientNet-Lite heads, 224 for ResNet-50 ones).", valueName: "pixels"))
     var size: Int?
 
     @Option(name: .customLong("augment-copies"), help: ArgumentHelp("With --backbone: also cache this many augmented copies of the training features (rotation ±30°, brightness ±30%, shift, flip) and train on a seeded pick per image and epoch.", valueName: "n"))
@@ -80,6 +80,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("init-from"), help: ArgumentHelp("Start from this model's weights (written by `train`, same arch and input): tensors of the same name and shape are copied, the rest (a hash layer of another --bits) start from the seed.", valueName: "file"))
     var initFrom: String?
 
+    @Option(help: ArgumentHelp("After every epoch, measure mAP on a fixed seeded sample of n of the protocol's queries against 10 n of its database images, for the learning curve (printed in the epoch line, kept in the checkpoint's history; 0: none). (default: 0)", valueName: "n"))
+    var monitor = 0
+
     @Option(help: ArgumentHelp("The model file to write (.safetensors).", valueName: "file"))
     var out: String
 
@@ -90,7 +93,7 @@ struct TrainCommand: ParsableCommand {
         TrainingRequest(arch: arch, bits: bits, dataset: split.dataset, protocolName: split.protocolName, epochs: epochs, batch: batch,
                         learningRate: lr, optimizer: optimizer, seed: split.seed, threads: threading.threads, backbone: backbone, size: size,
                         augmentCopies: augmentCopies, backboneWeights: backboneWeights, initFrom: initFrom, out: out,
-                        resume: resume, loss: loss, commandLine: commandLine)
+                        resume: resume, loss: loss, monitor: monitor, commandLine: commandLine)
     }
 
     func run() throws {

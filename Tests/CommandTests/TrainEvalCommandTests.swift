@@ -143,6 +143,30 @@ final class TrainEvalCommandTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path), ["gallery"], "nothing written")
     }
 
+    /// --monitor N: every epoch line carries the sample's mAP; a sample holding the whole split
+    /// (the tiny gallery's 10 queries and 40 database images) gives the final measurement's figure.
+    func testMonitorMeasuresASampleAfterEveryEpoch() throws {
+        let scratch = try ScratchDirectory()
+        let gallery = try TinyGallery.make(in: scratch)
+        let whole = try CommandRunner.run(trainArguments(gallery, out: scratch.path + "/whole.safetensors") + ["--monitor", "10"])
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        let lines = whole.stderr.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
+        XCTAssertEqual(lines.count, 2, whole.stderr)
+        let readings = lines.compactMap { line -> String? in
+            guard let range = line.range(of: #"monitor mAP@all (\d\.\d{4}) \(10 x 40\)"#, options: .regularExpression) else { return nil }
+            return String(line[range].split(separator: " ")[2])
+        }
+        XCTAssertEqual(readings.count, 2, whole.stderr)
+        XCTAssertTrue(whole.stdout.contains("mAP@all \(readings.last ?? "?") (cifar10-full"), "\(whole.stdout) against \(readings)")
+
+        let sample = try CommandRunner.run(trainArguments(gallery, out: scratch.path + "/sample.safetensors", epochs: 1) + ["--monitor", "3"])
+        XCTAssertEqual(sample.status, 0, sample.stderr)
+        XCTAssertTrue(sample.stderr.contains(" (3 x 30)"), sample.stderr)
+        let bad = try CommandRunner.run(trainArguments(gallery, out: scratch.path + "/bad.safetensors") + ["--monitor", "200000"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("--monitor must be 0...100000"), bad.stderr)
+    }
+
     func testInitFromStartsFromAnotherModelAndNamesItInTheProvenance() throws {
         let scratch = try ScratchDirectory()
         let gallery = try TinyGallery.make(in: scratch)

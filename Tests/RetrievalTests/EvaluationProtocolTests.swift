@@ -52,6 +52,25 @@ final class EvaluationProtocolTests: XCTestCase {
 
     // MARK: - names
 
+    func testMonitorSampleIsASeededFixedSubsetOfQueriesAndDatabase() {
+        let split = ProtocolSplit(name: "p", seed: nil, train: Array(0..<50), query: Array(50..<70), database: Array(70..<170),
+                                  topK: nil, extraCutoffs: [5])
+        let sample = split.monitorSample(queries: 5, seed: 3)
+        XCTAssertEqual(sample, split.monitorSample(queries: 5, seed: 3), "the same seed, the same sample")
+        XCTAssertNotEqual(sample.query, split.monitorSample(queries: 5, seed: 4).query)
+        XCTAssertEqual(sample.query.count, 5)
+        XCTAssertEqual(sample.database.count, 50)
+        XCTAssertTrue(Set(sample.query).isSubset(of: split.query) && Set(sample.database).isSubset(of: split.database))
+        XCTAssertEqual(sample.query, sample.query.sorted())
+        XCTAssertEqual(sample.train, [])
+        XCTAssertEqual(sample.extraCutoffs, [5])
+        let capped = split.monitorSample(queries: 100, seed: 3)
+        XCTAssertEqual(capped.query, split.query)
+        XCTAssertEqual(capped.database, split.database)
+        let topK = ProtocolSplit(name: "m", seed: nil, train: [], query: [0, 1], database: Array(2..<12), topK: 5000, extraCutoffs: [])
+        XCTAssertEqual(topK.monitorSample(queries: 1, seed: 0).topK, 10, "mAP@k with k capped at the sample's database")
+    }
+
     func testParsingKnownAndUnknownNames() throws {
         XCTAssertEqual(EvaluationProtocol.allCases.map(\.name), ["cifar10-full", "cifar10-1000", "corel1k", "fashion-mnist-full"])
         for evaluationProtocol in EvaluationProtocol.allCases {

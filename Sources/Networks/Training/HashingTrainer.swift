@@ -131,6 +131,12 @@ public struct HashingTrainer {
         return loss
     }
 
+    /// Records the monitor sample's mAP measured after the last finished epoch.
+    public mutating func recordMonitor(meanAveragePrecision: Double) {
+        guard !history.isEmpty else { return }
+        history[history.count - 1].monitorMeanAveragePrecision = meanAveragePrecision
+    }
+
     // MARK: checkpoints
 
     /// The run's state now, for `TrainingCheckpoint.save`.

@@ -88,6 +88,8 @@ public struct EpochSummary: Codable, Sendable, Equatable {
     public var images: Int
     public var seconds: Double
     public var skipped: Int
+    /// mAP on the run's fixed monitor sample after this epoch (`train --monitor`), if measured.
+    public var monitorMeanAveragePrecision: Double?
 
     public var imagesPerSecond: Double { seconds > 0 ? Double(images) / seconds : 0 }
 

@@ -1,3 +1,4 @@
+import Basics
 /// A gallery divided by an evaluation protocol: which items train the model, which are the
 /// queries and which the database they search, as indices into the gallery's `items`, each
 /// list ascending (item order), so database position ties break by gallery order.
@@ -36,4 +37,16 @@ public struct ProtocolSplit: Sendable, Equatable {
 
     /// The k of mAP@k for a metrics report: the database size when `topK` is nil.
     public var effectiveTopK: Int { min(topK ?? database.count, database.count) }
+
+    /// A fixed seeded sample of this split for reading a learning curve (`train --monitor`):
+    /// `queries` of its queries and `databaseRatio` times as many of its database (each capped at
+    /// what there is), in gallery order; no training items. The same (split, queries, seed)
+    /// always gives the same sample.
+    public func monitorSample(queries: Int, databaseRatio: Int = 10, seed: UInt64) -> ProtocolSplit {
+        var generator = SeededGenerator(seed: seed ^ 0x6D6F_6E69_746F_72)  // "monitor"
+        let q = Array(query.shuffled(using: &generator).prefix(queries)).sorted()
+        let d = Array(database.shuffled(using: &generator).prefix(queries * databaseRatio)).sorted()
+        return ProtocolSplit(name: name + " monitor sample", seed: seed, train: [], query: q, database: d,
+                             topK: topK.map { min($0, d.count) }, extraCutoffs: extraCutoffs)
+    }
 }

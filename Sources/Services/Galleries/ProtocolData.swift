@@ -22,6 +22,18 @@ public struct ProtocolData: Sendable {
         self.spec = spec
     }
 
+    private init(gallery: any Gallery, evaluationProtocol: EvaluationProtocol, split: ProtocolSplit, spec: String) {
+        self.gallery = gallery
+        self.evaluationProtocol = evaluationProtocol
+        self.split = split
+        self.spec = spec
+    }
+
+    /// The same gallery under another split of it (a monitor sample).
+    public func replacingSplit(_ split: ProtocolSplit) -> ProtocolData {
+        ProtocolData(gallery: gallery, evaluationProtocol: evaluationProtocol, split: split, spec: spec)
+    }
+
     public var classNames: [String] { gallery.classNames }
 
     public var imageSource: ImageBatchLoader.ImageSource {

@@ -29,6 +29,8 @@ public struct TrainingPlan {
     let features: BackboneFeatures?
     /// With --init-from: the starting model, described for the provenance, and what it gave.
     public let warmStart: (description: String, plan: WarmStart)?
+    /// With --monitor N: the fixed sample measured after every epoch.
+    public let monitorData: ProtocolData?
 
     /// Checks every input before anything is written; each failure is one line.
     public init(_ request: TrainingRequest, reporter: TrainingReporter) throws {
@@ -58,6 +60,7 @@ public struct TrainingPlan {
             throw ServiceError("--bits \(request.bits) is outside \(BinaryCodes.bitRange.lowerBound)...\(BinaryCodes.bitRange.upperBound)")
         }
         guard request.epochs > 0 else { throw ServiceError("--epochs must be at least 1 (got \(request.epochs))") }
+        guard (0...100_000).contains(request.monitor) else { throw ServiceError("--monitor must be 0...100000 queries (got \(request.monitor))") }
         if let batch = request.batch, batch < 2 { throw ServiceError("--batch must be at least 2 (got \(batch)): the losses compare images") }
         if let lr = request.learningRate, !(lr > 0 && lr.isFinite) { throw ServiceError("--lr must be a positive number (got \(lr))") }
         var optimizer: OptimizerChoice?
@@ -83,6 +86,7 @@ public struct TrainingPlan {
         }
         try OutputFile.check(request.out)
         data = try ProtocolData(spec: request.dataset, protocolName: request.protocolName, seed: request.seed)
+        monitorData = request.monitor > 0 ? data.replacingSplit(data.split.monitorSample(queries: request.monitor, seed: request.seed)) : nil
         guard data.split.train.count >= 2 else {
             throw ServiceError("\(request.dataset): \(data.split.train.count) training items under \(data.split.name); training needs at least 2")
         }
@@ -189,6 +193,28 @@ public struct TrainingPlan {
     }
 
 
+    /// The network as it is now, measured on `data`'s queries and database: through the cached
+    /// trunk features for a head, from the images otherwise.
+    private func evaluate(on data: ProtocolData, progress: ((Int, Int) -> Void)?) throws -> CodeEvaluation {
+        let network = trainer.network
+        if let features {
+            return try CodeEvaluation.run(network: network, data: data, threads: request.threads, progress: progress) {
+                NetworkEncoder.encode(network, features: features, indices: $0, progress: $1)
+            }
+        }
+        return try CodeEvaluation.run(network: network, preprocessor: trainer.preprocessor, data: data, threads: request.threads,
+                                      progress: progress)
+    }
+
+    /// With --monitor: the monitor sample's mAP now (recorded in the trainer's history), a
+    /// learning-curve reading, not the protocol's figure. Nil without --monitor.
+    public mutating func measureMonitor() throws -> RetrievalMetrics? {
+        guard let monitorData else { return nil }
+        let metrics = try evaluate(on: monitorData, progress: nil).metrics
+        trainer.recordMonitor(meanAveragePrecision: metrics.meanAveragePrecision)
+        return metrics
+    }
+
     /// What the finished run measured and wrote.
     public struct Outcome {
         public let evaluation: CodeEvaluation
@@ -201,16 +227,7 @@ public struct TrainingPlan {
         let c = trainer.configuration, recipe = trainer.recipe
         reporter.note("measuring mAP: \(data.split.query.count) queries against \(data.split.database.count) database images (\(data.split.name))")
         let progress = reporter.progressLine("encoding")
-        let evaluation: CodeEvaluation
-        if let features {
-            let network = trainer.network
-            evaluation = try CodeEvaluation.run(network: network, data: data, threads: request.threads, progress: progress) {
-                NetworkEncoder.encode(network, features: features, indices: $0, progress: $1)
-            }
-        } else {
-            evaluation = try CodeEvaluation.run(network: trainer.network, preprocessor: trainer.preprocessor, data: data,
-                                                threads: request.threads, progress: progress)
-        }
+        let evaluation = try evaluate(on: data, progress: progress)
         if progress != nil { reporter.endProgressLine() }
         let metadata = ModelMetadata(
             arch: c.arch.rawValue, bits: c.bits,

@@ -20,6 +20,8 @@ public struct TrainingRequest: Sendable {
     public var augmentCopies: Int
     public var backboneWeights: String?
     public var initFrom: String?
+    /// Queries of the monitor sample measured after every epoch (0: none).
+    public var monitor: Int
     /// The model file to write; its checkpoint is `out + ".checkpoint"`.
     public var out: String
     public var resume: Bool
@@ -29,7 +31,7 @@ public struct TrainingRequest: Sendable {
     public init(arch: String, bits: Int, dataset: String, protocolName: String, epochs: Int, batch: Int? = nil,
                 learningRate: Double? = nil, optimizer: String? = nil, seed: UInt64 = 0, threads: Int, backbone: String? = nil,
                 size: Int? = nil, augmentCopies: Int = 0, backboneWeights: String? = nil, initFrom: String? = nil, out: String,
-                resume: Bool = false, loss: String? = nil, commandLine: String) {
+                resume: Bool = false, loss: String? = nil, monitor: Int = 0, commandLine: String) {
         self.arch = arch
         self.bits = bits
         self.dataset = dataset
@@ -39,6 +41,7 @@ public struct TrainingRequest: Sendable {
         self.learningRate = learningRate
         self.optimizer = optimizer
         self.loss = loss
+        self.monitor = monitor
         self.seed = seed
         self.threads = threads
         self.backbone = backbone

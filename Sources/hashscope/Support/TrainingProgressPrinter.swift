@@ -1,6 +1,7 @@
 import Foundation
 import Services
 import Networks
+import Retrieval
 
 /// What `train` says on stderr while it runs: on a terminal, one status line redrawn in place
 /// (at most 10 times a second); otherwise one plain line per epoch, for logs.
@@ -22,9 +23,13 @@ struct TrainingProgressPrinter {
         write("\r" + line + "\u{1B}[K")
     }
 
-    func epoch(_ s: EpochSummary, of epochs: Int, elapsed: Double) {
+    func epoch(_ s: EpochSummary, of epochs: Int, elapsed: Double, monitor: RetrievalMetrics? = nil) {
         let skipped = s.skipped > 0 ? "  skipped \(s.skipped) unreadable" : ""
-        let line = "epoch \(s.epoch + 1)/\(epochs)  loss \(String(format: "%.4f", s.loss))  \(Int(s.imagesPerSecond.rounded())) images/s"
+        let sample = monitor.map {
+            "  monitor mAP@\($0.topK == $0.databaseCount ? "all" : String($0.topK)) \(String(format: "%.4f", $0.meanAveragePrecision))"
+                + " (\($0.queries) x \($0.databaseCount))"
+        } ?? ""
+        let line = "epoch \(s.epoch + 1)/\(epochs)  loss \(String(format: "%.4f", s.loss))\(sample)  \(Int(s.imagesPerSecond.rounded())) images/s"
             + "  elapsed \(TrainingDuration.text(elapsed))\(skipped)"
         write((isTerminal ? "\r" : "") + line + (isTerminal ? "\u{1B}[K\n" : "\n"))
     }

@@ -36,7 +36,8 @@ struct TrainingSession {
         while !plan.trainer.isFinished {
             let outcome = plan.trainer.trainEpoch(shouldStop: { stop.received != nil }, progress: { printer.batch($0) })
             if case .completed(let summary) = outcome {
-                printer.epoch(summary, of: c.epochs, elapsed: plan.trainer.elapsedSeconds)
+                let monitor = try plan.measureMonitor()
+                printer.epoch(summary, of: c.epochs, elapsed: plan.trainer.elapsedSeconds, monitor: monitor)
             }
             try plan.trainer.checkpoint().save(to: request.checkpointPath)
             if let signal = stop.received, !plan.trainer.isFinished {
