@@ -12,7 +12,7 @@ final class BenchBackboneCommandTests: XCTestCase {
     /// A safetensors file with every tensor EfficientNet-Lite0 reads, random (positive variances).
     private func randomWeights(in scratch: ScratchDirectory) throws -> String {
         var generator = SeededGenerator(seed: 7)
-        let items = EfficientNetLiteConfig.expectedTensors.map { name, shape -> SafetensorsWriter.Item in
+        let items = EfficientNetLiteConfig(.lite0).expectedTensors.map { name, shape -> SafetensorsWriter.Item in
             let tensor = name.hasSuffix("running_var")
                 ? Tensor.randomUniform(shape, low: 0.5, high: 1.5, generator: &generator)
                 : Tensor.randomNormal(shape, standardDeviation: 0.1, generator: &generator)
@@ -94,7 +94,7 @@ final class BenchBackboneCommandTests: XCTestCase {
         XCTAssertTrue(pooled.scalars.allSatisfy { $0 >= 0 && $0 <= 6 }, "means of ReLU6 outputs")
         XCTAssertGreaterThan(pooled.scalars.max() ?? 0, 0)
         // The saved pooled features are the network's on the saved input.
-        let network = try EfficientNetLite0(contentsOf: weights)
+        let network = try EfficientNetLite(.lite0, contentsOf: weights)
         assertClose(network.pooled(network.features(input)).scalars, pooled.scalars, rtol: 1e-5, atol: 1e-6, "saved pooled")
     }
 

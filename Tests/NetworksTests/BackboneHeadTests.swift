@@ -16,14 +16,14 @@ final class BackboneHeadTests: XCTestCase {
         let backbone = RandomBackbone.model()
         let x = images(2, side: 64, seed: 3)
         let trunk = backbone.trunk(x)
-        XCTAssertEqual(trunk.shape, [2, EfficientNetLite0.trunkChannels, 2, 2])
+        XCTAssertEqual(trunk.shape, [2, BackboneName.efficientNetLite0.trunkChannels, 2, 2])
         var stage = backbone.lastStage()
         let staged = stage.forward(trunk, training: false).output
         XCTAssertEqual(staged.shape, [2, 1280, 2, 2])
         assertClose(staged.scalars, backbone.features(x).scalars, rtol: 1e-4, atol: 1e-4)
         // The untrained stage has the same names and shapes, so pretrained weights load into it.
         var generator = SeededGenerator(seed: 0)
-        let untrained = EfficientNetLite0.untrainedLastStage(&generator).stateDict
+        let untrained = EfficientNetLite.untrainedLastStage(.lite0, &generator).stateDict
         XCTAssertEqual(untrained.map(\.name), backbone.lastStage().stateDict.map(\.name))
         XCTAssertEqual(untrained.map(\.value.shape), backbone.lastStage().stateDict.map(\.value.shape))
     }
@@ -103,7 +103,7 @@ final class BackboneHeadTests: XCTestCase {
     /// Class-patterned trunk features (each class its own random map, plus noise): a cbam head
     /// trained on them must pull same-class codes together.
     func testHeadTrainedOnCachedFeaturesSeparatesClasses() throws {
-        let classes = 4, perClass = 10, shape = [EfficientNetLite0.trunkChannels, 2, 2]
+        let classes = 4, perClass = 10, shape = [BackboneName.efficientNetLite0.trunkChannels, 2, 2]
         let size = shape.reduce(1, *)
         var generator = SeededGenerator(seed: 11)
         let patterns = (0..<classes).map { _ in Tensor.randomUniform([size], low: -2, high: 2, generator: &generator).scalars }

@@ -37,11 +37,11 @@ final class EfficientNetTests: XCTestCase {
     }
 
     func testConfigurationMatchesTheCheckpoint() {
-        let tensors = EfficientNetLiteConfig.expectedTensors
+        let tensors = EfficientNetLiteConfig(.lite0).expectedTensors
         XCTAssertEqual(tensors.count, 247)
         XCTAssertEqual(tensors.reduce(0) { $0 + $1.shape.reduce(1, *) }, 4_694_024)
         XCTAssertEqual(Set(tensors.map(\.name)).count, tensors.count)
-        let blocks = EfficientNetLiteConfig.blocks
+        let blocks = EfficientNetLiteConfig(.lite0).blocks
         XCTAssertEqual(blocks.count, 16)
         XCTAssertFalse(blocks[0].hasExpansion)
         XCTAssertTrue(blocks.dropFirst().allSatisfy(\.hasExpansion))
@@ -119,7 +119,7 @@ final class EfficientNetTests: XCTestCase {
     }
 
     func testLogitsMatchThePyTorchReference() throws {
-        let model = try EfficientNetLite0(contentsOf: Self.weightsPath())
+        let model = try EfficientNetLite(.lite0, contentsOf: Self.weightsPath())
         let url = TestPaths.repository.appendingPathComponent("Tests/NetworksTests/Fixtures/efficientnet.json")
         let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
         XCTAssertEqual(golden.eps, EfficientNetLiteConfig.batchNormEps)
@@ -144,13 +144,13 @@ final class EfficientNetTests: XCTestCase {
 
     func testLoadingReportsEveryWrongNameAndShape() throws {
         let scratch = try ScratchDirectory()
-        var items = EfficientNetLiteConfig.expectedTensors.filter { $0.name != "_fc.bias" }
+        var items = EfficientNetLiteConfig(.lite0).expectedTensors.filter { $0.name != "_fc.bias" }
             .map { (name: $0.name, value: Tensor.zeros($0.name == "_bn0.weight" ? [31] : $0.shape)) }
         items.append((name: "_extra.weight", value: .zeros([2])))
         items.append((name: "_bn0.num_batches_tracked", value: .zeros([1])))
         let path = scratch.path + "/bad.safetensors"
         try ModelFile.save(stateDict: items, to: path)
-        XCTAssertThrowsError(try EfficientNetLite0(contentsOf: path)) { error in
+        XCTAssertThrowsError(try EfficientNetLite(.lite0, contentsOf: path)) { error in
             let message = (error as? LocalizedError)?.errorDescription ?? ""
             XCTAssertTrue(message.hasPrefix(path), message)
             XCTAssertTrue(message.contains("_fc.bias: missing from the file"), message)
@@ -158,17 +158,17 @@ final class EfficientNetTests: XCTestCase {
             XCTAssertTrue(message.contains("_extra.weight: unexpected"), message)
             XCTAssertFalse(message.contains("num_batches_tracked"), message)
         }
-        XCTAssertThrowsError(try EfficientNetLite0(contentsOf: scratch.path + "/absent.safetensors")) { error in
+        XCTAssertThrowsError(try EfficientNetLite(.lite0, contentsOf: scratch.path + "/absent.safetensors")) { error in
             XCTAssertTrue(((error as? LocalizedError)?.errorDescription ?? "").contains("absent.safetensors"))
         }
     }
 
     /// Zero-valued weights of the right shapes: every size gives (N,1280,ceil(H/32),ceil(W/32)).
     func testFeatureMapShapes() {
-        let tensors = Dictionary(uniqueKeysWithValues: EfficientNetLiteConfig.expectedTensors.map {
+        let tensors = Dictionary(uniqueKeysWithValues: EfficientNetLiteConfig(.lite0).expectedTensors.map {
             ($0.name, $0.name.hasSuffix("running_var") ? Tensor(shape: $0.shape, repeating: 1) : Tensor.zeros($0.shape))
         })
-        let model = EfficientNetLite0(tensors: tensors)
+        let model = EfficientNetLite(.lite0, tensors: tensors)
         for (h, w) in [(64, 64), (32, 96), (50, 70)] {
             let f = model.features(.zeros([2, 3, h, w]))
             XCTAssertEqual(f.shape, [2, 1280, (h + 31) / 32, (w + 31) / 32], "\(h)x\(w)")

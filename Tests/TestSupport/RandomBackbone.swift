@@ -6,9 +6,9 @@ import Basics
 /// tensor names: for tests that need their structure, not their ImageNet knowledge (those skip
 /// without the fetched weights).
 public enum RandomBackbone {
-    /// EfficientNet-Lite0's tensors.
-    public static func tensors(seed: UInt64 = 1) -> [String: Tensor] {
-        random(EfficientNetLiteConfig.expectedTensors, seed: seed) { $0.contains("_bn") }
+    /// An EfficientNet-Lite's tensors (Lite0's unless told).
+    public static func tensors(_ variant: EfficientNetLiteConfig.Variant = .lite0, seed: UInt64 = 1) -> [String: Tensor] {
+        random(EfficientNetLiteConfig(variant).expectedTensors, seed: seed) { $0.contains("_bn") }
     }
 
     /// torchvision's ResNet-50 state dict, its ImageNet fc included (a backbone ignores it).
@@ -17,7 +17,9 @@ public enum RandomBackbone {
         return random(expected, seed: seed) { $0.contains("bn") || $0.contains("downsample.1") }
     }
 
-    public static func model(seed: UInt64 = 1) -> EfficientNetLite0 { EfficientNetLite0(tensors: tensors(seed: seed)) }
+    public static func model(_ variant: EfficientNetLiteConfig.Variant = .lite0, seed: UInt64 = 1) -> EfficientNetLite {
+        EfficientNetLite(variant, tensors: tensors(variant, seed: seed))
+    }
 
     /// Writes EfficientNet-Lite0's (or `tensors`) as an imported backbone file at `path` (folders created).
     public static func write(to path: String, seed: UInt64 = 1, tensors given: [String: Tensor]? = nil) throws {

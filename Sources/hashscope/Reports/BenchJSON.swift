@@ -55,7 +55,7 @@ struct BenchNetworkJSON: JSONReport {
     let size: Int
 }
 
-/// `bench backbone --json`: EfficientNet-Lite0's forward pass to the pooled features.
+/// `bench backbone --json`: an EfficientNet-Lite's forward pass to the pooled features.
 struct BenchBackboneJSON: JSONReport {
     let model: String
     let size: Int
