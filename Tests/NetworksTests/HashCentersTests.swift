@@ -103,7 +103,7 @@ final class HashCentersTests: XCTestCase {
     func testTrainingPullsEachClassToItsCenter() {
         let classes = Self.classes, bits = 16
         let configuration = TrainingConfiguration(arch: .dath, bits: bits, classCount: classes, epochs: 30, batchSize: 8,
-                                                  learningRate: 3e-3, seed: 5, loss: .hashCenters)!
+                                                  learningRate: 3e-3, optimizer: .adam, seed: 5, loss: .hashCenters)!
         XCTAssertEqual(configuration.classes, classes, "the objective reads its class count off the classifier head")
         let items = Array(0..<(classes * Self.perClass))
         var trainer = HashingTrainer(configuration: configuration, items: items,
