@@ -87,6 +87,32 @@ final class HashCentersTests: XCTestCase {
         XCTAssertEqual(value, 50, accuracy: 1e-3, "two of four bits at the clamped log -100, mean over 4")
     }
 
+    /// The objective's two variants on one network output: the codes' part is CSQ's alone; the
+    /// logits get nothing (hash-centers) or the classifier's cross-entropy (hash-centers+ce).
+    func testObjectiveJoinsCentersAndOptionalCrossEntropy() {
+        let network = Architecture.dath.build(.init(bits: 12, classes: 4, seed: 1))
+        let output = TestTensors.normal([5, 16], seed: 42, scale: 0.5)
+        let labels = BatchLabels.classIDs([0, 3, 1, 1, 2])
+        let (codes, logits) = network.split(output)
+        let clippedCodes = codes.map { tanhf($0) }
+        let joined = Tensor.concatenatingChannels([clippedCodes, logits!])
+        let (targets, present) = HashCenters(classes: 4, bits: 12).targets(for: labels)
+        let centers = CentralSimilarityLoss(quantizationWeight: 1e-4).lossAndGradient(codes: clippedCodes, targets: targets, present: present)
+        let ce = ClassificationLoss.lossAndGradient(logits: logits!, labels: labels)
+
+        let plain = LossChoice.hashCenters.objective.lossAndGradient(output: joined, network: network, labels: labels)
+        XCTAssertEqual(plain.loss, centers.loss, accuracy: 1e-6)
+        let (plainCodes, plainLogits) = network.split(plain.gradient)
+        XCTAssertEqual(plainCodes.scalars, centers.gradient.scalars)
+        XCTAssertTrue(plainLogits!.scalars.allSatisfy { $0 == 0 })
+
+        let withCE = LossChoice.hashCentersClassification.objective.lossAndGradient(output: joined, network: network, labels: labels)
+        XCTAssertEqual(withCE.loss, centers.loss + ce.loss, accuracy: 1e-5)
+        let (ceCodes, ceLogits) = network.split(withCE.gradient)
+        XCTAssertEqual(ceCodes.scalars, centers.gradient.scalars)
+        XCTAssertEqual(ceLogits!.scalars, ce.gradient.scalars)
+    }
+
     private static let classes = 4, perClass = 6
 
     private static func colourImage(_ index: Int) -> RGBImage {
