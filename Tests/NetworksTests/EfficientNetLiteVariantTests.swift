@@ -156,29 +156,20 @@ final class EfficientNetLiteVariantTests: XCTestCase {
         }
     }
 
-    private struct Golden: Decodable {
-        struct Case: Decodable {
-            let image: String, height: Int, width: Int
-            let logits: [Float], top5: [Int]
-            let feature_shape: [Int], feature_mean: Double, feature_first: [Float]
-        }
-        let eps: Float
-        let cases: [Case]
-    }
+    func testLite1LogitsMatchThePyTorchReference() throws { try Self.checkGolden(.lite1) }
+    func testLite2LogitsMatchThePyTorchReference() throws { try Self.checkGolden(.lite2) }
 
-    func testLite1LogitsMatchThePyTorchReference() throws { try checkGolden(.lite1) }
-    func testLite2LogitsMatchThePyTorchReference() throws { try checkGolden(.lite2) }
-
-    /// As EfficientNetTests' Lite0 check: the reference's synthetic images (one at the variant's
-    /// ImageNet side, 160 x 160, and 100 x 132), features and logits within 1e-3 of their scale,
-    /// the same top 5.
-    private func checkGolden(_ variant: Variant) throws {
-        let path = TestPaths.repository.appendingPathComponent(variant.backboneName.defaultWeightsPath).path
+    /// The reference's synthetic images (one at the variant's ImageNet side, 160 x 160, and
+    /// 100 x 132): features and logits within 1e-3 of their scale, the same top 5. `weights`:
+    /// the imported file (default: where scripts/fetch-backbone puts it); `fixture`: the
+    /// reference's file (default Fixtures/VARIANT.json; Lite0's is efficientnet.json).
+    static func checkGolden(_ variant: Variant, weights: String? = nil, fixture: String? = nil) throws {
+        let path = weights ?? TestPaths.repository.appendingPathComponent(variant.backboneName.defaultWeightsPath).path
         guard FileManager.default.fileExists(atPath: path) else {
             throw XCTSkip("needs the \(variant.displayName) weights at \(path); run scripts/fetch-backbone \(variant.rawValue)")
         }
         let model = try EfficientNetLite(variant, contentsOf: path)
-        let url = TestPaths.repository.appendingPathComponent("Tests/NetworksTests/Fixtures/\(variant.rawValue).json")
+        let url = TestPaths.repository.appendingPathComponent("Tests/NetworksTests/Fixtures/\(fixture ?? variant.rawValue + ".json")")
         let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
         XCTAssertEqual(golden.eps, EfficientNetLiteConfig.batchNormEps)
         XCTAssertEqual(golden.cases.first?.height, variant.coefficients.resolution)
@@ -197,5 +188,15 @@ final class EfficientNetLiteVariantTests: XCTestCase {
             let top5 = logits.scalars.indices.sorted { logits.scalars[$0] > logits.scalars[$1] }.prefix(5)
             XCTAssertEqual(Array(top5), c.top5, name)
         }
+    }
+
+    private struct Golden: Decodable {
+        struct Case: Decodable {
+            let image: String, height: Int, width: Int
+            let logits: [Float], top5: [Int]
+            let feature_shape: [Int], feature_mean: Double, feature_first: [Float]
+        }
+        let eps: Float
+        let cases: [Case]
     }
 }

@@ -108,38 +108,8 @@ final class EfficientNetTests: XCTestCase {
         }
     }
 
-    private struct Golden: Decodable {
-        struct Case: Decodable {
-            let image: String, height: Int, width: Int
-            let logits: [Float], top5: [Int]
-            let feature_shape: [Int], feature_mean: Double, feature_first: [Float]
-        }
-        let eps: Float
-        let cases: [Case]
-    }
-
     func testLogitsMatchThePyTorchReference() throws {
-        let model = try EfficientNetLite(.lite0, contentsOf: Self.weightsPath())
-        let url = TestPaths.repository.appendingPathComponent("Tests/NetworksTests/Fixtures/efficientnet.json")
-        let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
-        XCTAssertEqual(golden.eps, EfficientNetLiteConfig.batchNormEps)
-        for c in golden.cases {
-            let name = "\(c.image) \(c.height)x\(c.width)"
-            let features = model.features(Self.syntheticInput(c.image, height: c.height, width: c.width))
-            XCTAssertEqual(features.shape, c.feature_shape, name)
-            assertClose(Array(features.scalars.prefix(16)), c.feature_first, rtol: 1e-3, atol: 1e-3, name)
-            let mean = features.scalars.reduce(0.0) { $0 + Double($1) } / Double(features.count)
-            XCTAssertEqual(mean, c.feature_mean, accuracy: 1e-4 * max(1, abs(c.feature_mean)), name)
-            let logits = model.classifier.forward(model.pooled(features), training: false).output
-            XCTAssertEqual(logits.shape, [1, 1000], name)
-            // Within 1e-3 relative to the logits' scale.
-            let scale = c.logits.map(abs).max() ?? 1
-            let worst = zip(logits.scalars, c.logits).map { abs($0 - $1) }.max() ?? 0
-            print("EfficientNet-Lite0 parity \(name): max |logit diff| \(worst), relative to max |logit| \(worst / scale)")
-            XCTAssertLessThan(worst / scale, 1e-3, "\(name): max |diff| \(worst), max |logit| \(scale)")
-            let top5 = logits.scalars.indices.sorted { logits.scalars[$0] > logits.scalars[$1] }.prefix(5)
-            XCTAssertEqual(Array(top5), c.top5, name)
-        }
+        try EfficientNetLiteVariantTests.checkGolden(.lite0, weights: Self.weightsPath(), fixture: "efficientnet.json")
     }
 
     func testLoadingReportsEveryWrongNameAndShape() throws {
