@@ -1,4 +1,5 @@
 import Basics
+import Foundation
 import Networks
 import TestSupport
 import XCTest
@@ -31,5 +32,16 @@ final class ResNet50BackboneTests: XCTestCase {
         XCTAssertEqual(untrained, pretrained)
         XCTAssertEqual(BackboneName.resnet50.featureChannels, 2048)
         XCTAssertEqual(BackboneName.resnet50.normalization, .imageNet)
+    }
+
+    /// ResNet-50's weights cannot be fetched: a missing file's message says how to import them.
+    func testMissingWeightsSayHowToImportThem() {
+        for explicit in ["/nonexistent/r50.safetensors", nil] {
+            XCTAssertThrowsError(try BackboneWeights.locate(.resnet50, explicit: explicit, roots: ["/nonexistent"])) { error in
+                let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+                XCTAssertTrue(message.contains("hashscope import --torch"), message)
+                XCTAssertFalse(message.contains("fetch-backbone"), message)
+            }
+        }
     }
 }

@@ -9,8 +9,9 @@ public enum BackboneWeights {
     public static func locate(_ name: BackboneName, explicit: String? = nil, roots: [String]) throws(BackboneWeightsError) -> String {
         if let explicit {
             guard FileManager.default.fileExists(atPath: explicit) else {
-                let fetch = name.efficientNetLite.map(fetchCommand) ?? "scripts/fetch-backbone"
-                throw BackboneWeightsError("\(explicit): no such \(name.rawValue) weights file (\(fetch) fetches and imports them)")
+                let how = name.efficientNetLite.map { "\(fetchCommand($0)) fetches and imports them" }
+                    ?? "import torchvision's resnet50-*.pth with hashscope import --torch FILE --out \(explicit)"
+                throw BackboneWeightsError("\(explicit): no such \(name.rawValue) weights file (\(how))")
             }
             return explicit
         }
