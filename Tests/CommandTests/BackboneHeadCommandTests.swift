@@ -122,28 +122,46 @@ final class BackboneHeadCommandTests: XCTestCase {
     /// The committed Corel-1k head, evaluated from scratch (its own feature cache): the mAP its
     /// metadata records, within 0.002 (issue 7). Needs the fetched weights and ../shared.
     func testCommittedCorelHeadReproducesItsRecordedMAP() throws {
+        let map = try reevaluateCommittedHead("corel1k-effnet-48", arch: "dath", dataset: "corel:" + TestPaths.sharedDataset("corel1k/images"),
+                                              protocol: "corel1k")
+        XCTAssertGreaterThan(map, 0.9578, "the CNN+CBAM+LSH paper's Corel-1k MAP")
+    }
+
+    /// CI's sample of the committed CIFAR-10 heads (cbam on EfficientNet-Lite0; every one:
+    /// scripts/eval-committed-models): the 12-bit hash-centers head from the images end to end,
+    /// 60,000 backbone passes (issue 17).
+    func testCommittedCIFARHeadReproducesItsRecordedMAP() throws {
+        let map = try reevaluateCommittedHead("cifar10-effnet-12", arch: "cbam", dataset: "folder:" + TestPaths.sharedDataset("cifar10"),
+                                              protocol: "cifar10-full")
+        XCTAssertGreaterThan(map, 0.7767, "the 12-bit head trained with cbam's own loss")
+    }
+
+    /// `eval` of assets/models/NAME.safetensors with a fresh cache; checks its metadata and that
+    /// the mAP is the recorded one within 0.002, and returns it.
+    private func reevaluateCommittedHead(_ name: String, arch: String, dataset: @autoclosure () throws -> String,
+                                         protocol evaluationProtocol: String) throws -> Double {
         let weights = TestPaths.repository.appendingPathComponent(BackboneName.efficientNetLite0.defaultWeightsPath).path
         guard FileManager.default.fileExists(atPath: weights) else {
             throw XCTSkip("needs the EfficientNet-Lite0 weights at \(weights); run scripts/fetch-backbone")
         }
-        let images = try TestPaths.sharedDataset("corel1k/images")
-        let model = TestPaths.repository.appendingPathComponent("assets/models/corel1k-effnet-48.safetensors").path
+        let dataset = try dataset()
+        let model = TestPaths.repository.appendingPathComponent("assets/models/\(name).safetensors").path
         let file = try SafetensorsFile(path: model)
         let metadata = try XCTUnwrap(try ModelMetadata.decode(file.metadata, path: model))
         XCTAssertEqual(metadata.backbone, "efficientnet-lite0")
-        XCTAssertEqual(metadata.provenance.evaluationProtocol, "corel1k")
-        XCTAssertTrue(metadata.provenance.notes?.hasPrefix("hashscope train --arch dath") ?? false, metadata.provenance.notes ?? "")
+        XCTAssertEqual(metadata.provenance.evaluationProtocol, evaluationProtocol)
+        XCTAssertTrue(metadata.provenance.notes?.hasPrefix("hashscope train --arch \(arch)") ?? false, metadata.provenance.notes ?? "")
         let recorded = try XCTUnwrap(metadata.provenance.meanAveragePrecision)
         let scratch = try ScratchDirectory()
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_CACHE_HOME"] = scratch.path + "/cache"
-        let eval = try CommandRunner.run(["eval", "--model", model, "--dataset", "corel:" + images, "--protocol", "corel1k", "--json"],
+        let eval = try CommandRunner.run(["eval", "--model", model, "--dataset", dataset, "--protocol", evaluationProtocol, "--json"],
                                          environment: environment)
         XCTAssertEqual(eval.status, 0, eval.stderr)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any], eval.stdout)
         let map = try XCTUnwrap(json["map"] as? Double)
-        print("committed Corel-1k head: mAP@all \(map), recorded \(recorded)")
+        print("committed head \(name): mAP@all \(map), recorded \(recorded)")
         XCTAssertEqual(map, recorded, accuracy: 0.002)
-        XCTAssertGreaterThan(map, 0.9578, "the CNN+CBAM+LSH paper's Corel-1k MAP")
+        return map
     }
 }
