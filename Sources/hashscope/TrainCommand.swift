@@ -26,8 +26,10 @@ struct TrainCommand: ParsableCommand {
             (cbam, dath or dah) on the pretrained backbone: the frozen trunk's features of \
             every gallery image are computed once per gallery and --size and cached as \
             float16 (in $XDG_CACHE_HOME/hashscope/features), then the head and the backbone's last \
-            stage (fine-tuned) train on them. The model file holds the head and names the \
-            backbone, whose weights stay in .cache/backbones (scripts/fetch-backbone [NAME]).
+            stage (fine-tuned) train on them; --fine-tune-blocks N moves the cut N blocks from \
+            the end (Lite0's last two stages: 5), so more of the network trains, on a cache of \
+            its own. The model file holds the head and names the backbone, whose weights stay \
+            in .cache/backbones (scripts/fetch-backbone [NAME]).
 
             With --init-from M the run starts from M's weights instead of seeded ones (a warm \
             start: say, a 12-bit model from a 48-bit model's convolutions); the optimizer and \
@@ -71,6 +73,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Input size in pixels (default: the recipe's; 160 for EfficientNet-Lite heads, 224 for ResNet-50 ones).", valueName: "pixels"))
     var size: Int?
 
+    @Option(name: .customLong("fine-tune-blocks"), help: ArgumentHelp("With --backbone: fine-tune the backbone's last n blocks with the head (default 1, its last stage; EfficientNet-Lite0 has 16 blocks, Lite1 and Lite2 21; ResNet-50 heads: 1).", valueName: "n"))
+    var fineTuneBlocks: Int?
+
     @Option(name: .customLong("augment-copies"), help: ArgumentHelp("With --backbone: also cache this many augmented copies of the training features (rotation ±30°, brightness ±30%, shift, flip) and train on a seeded pick per image and epoch.", valueName: "n"))
     var augmentCopies = 0
 
@@ -93,7 +98,7 @@ struct TrainCommand: ParsableCommand {
         TrainingRequest(arch: arch, bits: bits, dataset: split.dataset, protocolName: split.protocolName, epochs: epochs, batch: batch,
                         learningRate: lr, optimizer: optimizer, seed: split.seed, threads: threading.threads, backbone: backbone, size: size,
                         augmentCopies: augmentCopies, backboneWeights: backboneWeights, initFrom: initFrom, out: out,
-                        resume: resume, loss: loss, monitor: monitor, commandLine: commandLine)
+                        resume: resume, loss: loss, monitor: monitor, fineTunedBlocks: fineTuneBlocks, commandLine: commandLine)
     }
 
     func run() throws {

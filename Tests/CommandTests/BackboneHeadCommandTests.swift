@@ -80,6 +80,63 @@ final class BackboneHeadCommandTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(cachedJSON["map"] as? Double), trainedMAP, accuracy: 1e-9)
     }
 
+    /// `--fine-tune-blocks 5`: the head holds Lite0's last two stages, trains on a trunk cache of
+    /// its own cut, writes a version-3 file naming the cut, and eval reproduces it from images and
+    /// from that cache; a one-block head warm-starts it, and bad counts exit 2 with one line.
+    func testDeeperFineTuningTrainsMoreOfTheBackboneOnItsOwnCache() throws {
+        let s = try setup()
+        let shallow = s.scratch.path + "/head.safetensors", deep = s.scratch.path + "/deep.safetensors"
+        XCTAssertEqual(try train(s, arch: "cbam", out: shallow).status, 0)
+        let first = try train(s, arch: "cbam", out: deep, extra: ["--fine-tune-blocks", "5"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stderr.contains("training a cbam head on efficientnet-lite0 fine-tuning its last 5 blocks at 32x32"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("backbone features of 50 images at 32x32"), "a cache of its own cut: \(first.stderr)")
+        let featureFolder = s.scratch.path + "/cache/hashscope/features"
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: featureFolder).count, 2)
+
+        let file = try SafetensorsFile(path: deep)
+        let metadata = try XCTUnwrap(try ModelMetadata.decode(file.metadata, path: deep))
+        XCTAssertEqual(metadata.version, 3)
+        XCTAssertEqual(metadata.backboneFineTunedBlocks, 5)
+        XCTAssertEqual(file.metadata["backbone_fine_tuned_blocks"], "5")
+        XCTAssertEqual(file.entry("features.stage.block11.depthwise.weight")?.shape, [672, 1, 5, 5])
+        XCTAssertNotNil(file.entry("features.stage.head.weight"))
+        let pretrained = RandomBackbone.model().fineTuning(5).lastStage().parameter("block13.expand.weight")
+        XCTAssertNotEqual(try file.tensor("features.stage.block13.expand.weight"), pretrained, "block 13 trained")
+        let trainedMAP = try XCTUnwrap(metadata.provenance.meanAveragePrecision)
+
+        func evalMAP(_ extra: [String]) throws -> (map: Double, from: String?) {
+            let eval = try CommandRunner.run(["eval", "--model", deep, "--dataset", s.gallery, "--protocol", "cifar10-full", "--json"] + extra,
+                                             environment: s.environment)
+            XCTAssertEqual(eval.status, 0, eval.stderr)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any])
+            return (try XCTUnwrap(json["map"] as? Double), json["encoded_from"] as? String)
+        }
+        let fromImages = try evalMAP(["--no-cache"])
+        XCTAssertEqual(fromImages.from, "images")
+        XCTAssertEqual(fromImages.map, trainedMAP, accuracy: 0.05)
+        let fromCache = try evalMAP([])
+        XCTAssertEqual(fromCache.from, "cached backbone features")
+        XCTAssertEqual(fromCache.map, trainedMAP, accuracy: 1e-9)
+
+        let warm = try train(s, arch: "cbam", out: s.scratch.path + "/warm.safetensors", extra: ["--fine-tune-blocks", "5", "--init-from", shallow])
+        XCTAssertEqual(warm.status, 0, warm.stderr)
+        XCTAssertTrue(warm.stderr.contains("tensors loaded"), warm.stderr)
+
+        for (extra, message) in [(["--fine-tune-blocks", "0"], "--fine-tune-blocks must be 1...15 for efficientnet-lite0 (got 0)"),
+                                 (["--fine-tune-blocks", "16"], "--fine-tune-blocks must be 1...15 for efficientnet-lite0 (got 16)")] {
+            let bad = try train(s, arch: "cbam", out: s.scratch.path + "/bad.safetensors", extra: extra)
+            XCTAssertEqual(bad.status, 2, bad.stderr)
+            XCTAssertEqual(bad.stderr.split(separator: "\n"), [Substring("hashscope: " + message)], bad.stderr)
+        }
+        let noBackbone = try CommandRunner.run(["train", "--arch", "cbam", "--bits", "16", "--fine-tune-blocks", "3", "--dataset", s.gallery,
+                                                "--protocol", "cifar10-full", "--epochs", "1", "--out", s.scratch.path + "/bad.safetensors"],
+                                               environment: s.environment)
+        XCTAssertEqual(noBackbone.status, 2)
+        XCTAssertTrue(noBackbone.stderr.contains("--fine-tune-blocks says how much of a pretrained backbone trains: it needs --backbone"), noBackbone.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: s.scratch.path + "/bad.safetensors"))
+    }
+
     func testBadBackboneInputsExitTwoWithOneLine() throws {
         let s = try setup()
         let out = s.scratch.path + "/head.safetensors"

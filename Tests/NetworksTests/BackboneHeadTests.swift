@@ -28,6 +28,84 @@ final class BackboneHeadTests: XCTestCase {
         XCTAssertEqual(untrained.map(\.value.shape), backbone.lastStage().stateDict.map(\.value.shape))
     }
 
+    /// Deeper cuts (`fineTuning(n)`): the trunk stops n blocks from the end, and the head's
+    /// stage built for the input size, given the pretrained weights, continues it exactly, at an
+    /// odd map side too (72 x 72 reaches block 11, stride 2, as 5 x 5: TF's padding differs
+    /// from the even sides'). The one-block layout keeps the names every earlier file holds.
+    func testDeeperCutsContinueTheTrunkAtEverySide() {
+        let backbone = RandomBackbone.model()
+        let config = backbone.config
+        var generator = SeededGenerator(seed: 0)
+        XCTAssertEqual(EfficientNetLite.untrainedLastStage(.lite0, inputSize: 64, &generator).stateDict.map(\.name),
+                       ["expand.weight", "expand.bias", "depthwise.weight", "depthwise.bias", "project.weight", "project.bias",
+                        "head.weight", "head.bias"])
+        for (n, side) in [(1, 64), (4, 64), (5, 64), (5, 72), (7, 72)] {
+            let cut = backbone.fineTuning(n)
+            XCTAssertEqual(cut.fineTunedBlocks, n)
+            let x = images(2, side: side, seed: UInt64(n))
+            let trunk = cut.trunk(x)
+            let reduction = BackboneName.efficientNetLite0.reduction(fineTuning: n), mapSide = (side + reduction - 1) / reduction
+            XCTAssertEqual(trunk.shape, [2, BackboneName.efficientNetLite0.trunkChannels(fineTuning: n), mapSide, mapSide], "n \(n) side \(side)")
+            var stage = EfficientNetLite.untrainedLastStage(.lite0, fineTuning: n, inputSize: side, &generator)
+            let pretrained = cut.lastStage().stateDict
+            XCTAssertEqual(stage.stateDict.map(\.name), pretrained.map(\.name), "n \(n)")
+            XCTAssertEqual(stage.stateDict.map(\.value.shape), pretrained.map(\.value.shape), "n \(n)")
+            for (name, value) in pretrained { stage.setParameter(name, to: value) }
+            assertClose(stage.forward(trunk, training: false).output.scalars, backbone.features(x).scalars,
+                        rtol: 1e-4, atol: 1e-4, "n \(n) side \(side)")
+            let names = Set(pretrained.map(\.name))
+            for index in config.blocks.count - n..<config.blocks.count - 1 {
+                XCTAssertTrue(names.contains("block\(index).depthwise.weight"), "n \(n): block \(index) trains")
+            }
+            XCTAssertTrue(names.contains("head.weight") && names.contains("project.weight"), "n \(n)")
+        }
+        XCTAssertEqual(BackboneName.efficientNetLite0.reduction(fineTuning: 5), 16, "block 11 halves the map")
+        XCTAssertEqual(BackboneName.efficientNetLite0.trunkChannels(fineTuning: 5), 112)
+        XCTAssertEqual(BackboneName.efficientNetLite0.maxFineTunedBlocks, 15)
+        XCTAssertEqual(BackboneName.resnet50.maxFineTunedBlocks, 1)
+        XCTAssertEqual(BackboneName.efficientNetLite0.trunkDescription(fineTuning: 5), "trunk (blocks 0-10)")
+    }
+
+    /// A head fine-tuning five blocks: it starts from the backbone's weights, reads the deeper
+    /// trunk's output in training and images end to end alike, and its gradients match finite
+    /// differences through a block with a skip and the stride-2 one.
+    func testAHeadOnADeeperCutStartsFromTheBackboneAndLearnsThroughIt() {
+        let backbone = RandomBackbone.model().fineTuning(5)
+        let x = images(2, side: 64, seed: 8)
+        var head = Architecture.cbam.build(.init(bits: 12, inputSize: 64, classes: 10, seed: 2, backbone: .efficientNetLite0, fineTunedBlocks: 5))
+        head.loadPretrainedStage(from: backbone)
+        XCTAssertEqual(head.parameter("features.stage.block11.expand.weight"), backbone.lastStage().parameter("block11.expand.weight"))
+        let fromFeatures = head.forward(backbone.trunk(x), training: false).output
+        var endToEnd = head
+        endToEnd.backbone = backbone
+        XCTAssertEqual(endToEnd.forward(x, training: false).output, fromFeatures)
+
+        // d(sum of codes)/d(a weight) of blocks 11 and 12, against central differences.
+        let trunk = backbone.trunk(x)
+        func loss(_ network: inout HashingNetwork) -> Double {
+            network.split(network.forward(trunk, training: true).output).codes.scalars.reduce(0) { $0 + Double($1) }
+        }
+        var network = head
+        let (output, cache) = network.forward(trunk, training: true)
+        let ones = Tensor(shape: output.shape) { out in for i in 0..<out.count { out[i] = i % 22 < 12 ? 1 : 0 } }
+        network.accumulateParameterGradients(ones, cache: cache)
+        var gradients: [String: Tensor] = [:]
+        network.visitParameters { name, _, gradient in gradients[name] = gradient }
+        for (name, index) in [("features.stage.block11.depthwise.weight", 7), ("features.stage.block12.project.weight", 100),
+                              ("features.stage.block12.expand.bias", 3)] {
+            var plus = head, minus = head
+            let value = head.parameter(name)!, eps: Float = 1e-2
+            var up = value, down = value
+            up.withUnsafeMutableBufferPointer { $0[index] += eps }
+            down.withUnsafeMutableBufferPointer { $0[index] -= eps }
+            plus.setParameter(name, to: up)
+            minus.setParameter(name, to: down)
+            let numeric = (loss(&plus) - loss(&minus)) / Double(2 * eps)
+            let analytic = Double(gradients[name]!.scalars[index])
+            XCTAssertEqual(analytic, numeric, accuracy: 0.02 * max(1, abs(numeric)), name)
+        }
+    }
+
     func testHeadsEncodeTrunkFeaturesOrImagesAlikeAndShowAttention() {
         let backbone = RandomBackbone.model()
         let x = images(3, side: 64, seed: 4)

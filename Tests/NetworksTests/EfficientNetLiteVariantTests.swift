@@ -94,7 +94,7 @@ final class EfficientNetLiteVariantTests: XCTestCase {
             XCTAssertEqual(name.defaultInputSize, 160, "\(name)")
             XCTAssertEqual(name.trunkChannels, trunk, "\(name)")
             XCTAssertEqual(name.featureChannels, 1280, "\(name)")
-            XCTAssertEqual(name.trunkDescription, description)
+            XCTAssertEqual(name.trunkDescription(), description)
             XCTAssertEqual(name.defaultWeightsPath, ".cache/backbones/\(name.rawValue).safetensors")
         }
         XCTAssertNil(BackboneName.resnet50.efficientNetLite)

@@ -36,8 +36,12 @@ public enum Architecture: String, Sendable, CaseIterable, Codable {
         /// A pretrained backbone under the network: then the network is the architecture's head
         /// on the backbone's feature map (`hasBackboneHead`), reading the backbone's trunk output.
         public var backbone: BackboneName?
+        /// How many of the backbone's last blocks a head trains (1: its last stage).
+        public var fineTunedBlocks: Int
 
-        public init(bits: Int, inputSize: Int = 32, classes: Int? = nil, seed: UInt64 = 0, backbone: BackboneName? = nil) {
+        public init(bits: Int, inputSize: Int = 32, classes: Int? = nil, seed: UInt64 = 0, backbone: BackboneName? = nil,
+                    fineTunedBlocks: Int = 1) {
+            self.fineTunedBlocks = fineTunedBlocks
             self.bits = bits
             self.inputSize = inputSize
             self.classes = classes

@@ -1,7 +1,8 @@
 import Basics
 
 // Hash heads on a pretrained backbone's feature map. A head network starts with the backbone's
-// last stage ("features.stage.*", trainable: fine-tuned with the head), reads the frozen trunk's
+// last stage, or its last `fineTunedBlocks` blocks ("features.stage.*", trainable: fine-tuned
+// with the head), reads the frozen trunk's
 // output (N, trunk channels, H/32, W/32) during training from a feature cache, and is given the trunk
 // (`HashingNetwork.backbone`) to encode images. Every head has a spatial attention module whose
 // (H/32 x W/32) map is the one shown.
@@ -11,7 +12,7 @@ extension Architecture {
 
     func backboneHead(_ c: Configuration, _ generator: inout SeededGenerator) -> HashingNetwork {
         guard let backbone = c.backbone else { preconditionFailure("a head needs a backbone") }
-        let stage = backbone.untrainedLastStage(&generator)
+        let stage = backbone.untrainedLastStage(fineTuning: c.fineTunedBlocks, inputSize: c.inputSize, &generator)
         let channels = backbone.featureChannels
         switch self {
         case .cbam:

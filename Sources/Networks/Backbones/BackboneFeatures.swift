@@ -69,8 +69,9 @@ public struct BackboneFeatures: Sendable {
             progress(done + batches.skippedCount, indices.count)
         }
         if itemShape.isEmpty {  // nothing readable: shape from the network's geometry
-            let side = (preprocessor.height + backbone.name.reduction - 1) / backbone.name.reduction
-            itemShape = [backbone.name.trunkChannels, side, side]
+            let n = backbone.fineTunedBlocks, reduction = backbone.name.reduction(fineTuning: n)
+            let side = (preprocessor.height + reduction - 1) / reduction
+            itemShape = [backbone.name.trunkChannels(fineTuning: n), side, side]
             values = [Float](repeating: 0, count: count * itemShape.reduce(1, *))
         }
         return (BackboneFeatures(itemShape: itemShape, values: values, readable: readable), batches.skipped)

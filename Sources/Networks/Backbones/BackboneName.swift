@@ -40,23 +40,37 @@ public enum BackboneName: String, Sendable, Codable, CaseIterable {
     /// instead of 3.1x or 4.4x at their own sides; `--size 240` or `260` gives a variant its own.
     public var defaultInputSize: Int { efficientNetLite == nil ? 224 : 160 }
 
-    /// Channels of the trunk's output and of the last stage's.
-    public var trunkChannels: Int { efficientNetLite.map { EfficientNetLiteConfig($0).trunkChannels } ?? 2048 }
+    /// Channels of the default trunk's output (a head fine-tuning its last stage).
+    public var trunkChannels: Int { trunkChannels(fineTuning: 1) }
     public var featureChannels: Int { efficientNetLite == nil ? 2048 : EfficientNetLiteConfig.headChannels }
 
-    /// How many times smaller the trunk's map is than the input (both halve it five times).
-    public var reduction: Int { 32 }
+    /// The most blocks a head on it can fine-tune (`train --fine-tune-blocks`): all but
+    /// EfficientNet-Lite's first; ResNet-50's last only.
+    public var maxFineTunedBlocks: Int { efficientNetLite.map { EfficientNetLiteConfig($0).maxFineTunedBlocks } ?? 1 }
 
-    /// What the trunk is, for feature caches' metadata.
-    public var trunkDescription: String {
-        guard let variant = efficientNetLite else { return "trunk (conv1 to layer4.1)" }
-        return "trunk (blocks 0-\(EfficientNetLiteConfig(variant).trunkBlockCount - 1))"
+    /// Channels of the trunk's output when a head fine-tunes the last `n` blocks.
+    public func trunkChannels(fineTuning n: Int) -> Int {
+        efficientNetLite.map { EfficientNetLiteConfig($0).trunkChannels(fineTuning: n) } ?? 2048
     }
 
-    /// The last stage's layers with random weights: a head network's structure before its
-    /// file's (or the backbone's) weights are loaded into it.
-    public func untrainedLastStage(_ generator: inout SeededGenerator) -> Sequential {
-        guard let variant = efficientNetLite else { return ResNet50Backbone.untrainedLastStage(&generator) }
-        return EfficientNetLite.untrainedLastStage(variant, &generator)
+    /// How many times smaller the trunk's map is than the input (32 for the default cut).
+    public func reduction(fineTuning n: Int) -> Int {
+        efficientNetLite.map { EfficientNetLiteConfig($0).trunkReduction(fineTuning: n) } ?? 32
+    }
+
+    /// What the trunk is, for feature caches' metadata.
+    public func trunkDescription(fineTuning n: Int = 1) -> String {
+        guard let variant = efficientNetLite else { return "trunk (conv1 to layer4.1)" }
+        return "trunk (blocks 0-\(EfficientNetLiteConfig(variant).trunkBlockCount(fineTuning: n) - 1))"
+    }
+
+    /// The fine-tuned layers with random weights, for `inputSize` x `inputSize` images: a head
+    /// network's structure before its file's (or the backbone's) weights are loaded into it.
+    public func untrainedLastStage(fineTuning n: Int = 1, inputSize: Int, _ generator: inout SeededGenerator) -> Sequential {
+        guard let variant = efficientNetLite else {
+            precondition(n == 1, "ResNet-50 heads fine-tune its last block only")
+            return ResNet50Backbone.untrainedLastStage(&generator)
+        }
+        return EfficientNetLite.untrainedLastStage(variant, fineTuning: n, inputSize: inputSize, &generator)
     }
 }

@@ -85,9 +85,22 @@ public struct EfficientNetLite: PretrainedBackbone {
         self.init(variant, tensors: tensors)
     }
 
-    /// Blocks run by `trunk`: all but the last stage (Lite0's block 15, Lite1's and Lite2's
-    /// block 20), which the hash heads train (`lastStage`).
-    public var trunkBlockCount: Int { config.trunkBlockCount }
+    /// How many of the last blocks the hash heads fine-tune (`fineTuning(_:)`): 1, the last
+    /// stage, unless a head asks for more; `trunk` runs the blocks before them.
+    public private(set) var fineTunedBlocks = 1
+
+    /// The same network cut before its last `n` blocks (1...`config.maxFineTunedBlocks`): the
+    /// trunk runs the others, `lastStage` holds those `n` blocks and the head conv.
+    public func fineTuning(_ n: Int) -> any PretrainedBackbone {
+        precondition((1...config.maxFineTunedBlocks).contains(n), "\(config.variant.displayName) can fine-tune 1...\(config.maxFineTunedBlocks) blocks, not \(n)")
+        var cut = self
+        cut.fineTunedBlocks = n
+        return cut
+    }
+
+    /// Blocks run by `trunk`: all but the fine-tuned ones (by default the last stage: Lite0's
+    /// block 15, Lite1's and Lite2's block 20).
+    public var trunkBlockCount: Int { config.trunkBlockCount(fineTuning: fineTunedBlocks) }
 
     /// x: (N,3,H,W) normalised -> the head's feature map (N,1280,ceil(H/32),ceil(W/32)), after
     /// its BN and ReLU6 (what the hash heads read).
@@ -110,36 +123,75 @@ public struct EfficientNetLite: PretrainedBackbone {
         return Self.runBlocks(blocks[..<trunkBlockCount], head: nil, on: x)
     }
 
-    /// The last stage as trainable layers with the pretrained (BN-folded) weights: the last
-    /// block (Lite0's block 15: expand 1x1 192->1152, ReLU6, depthwise 3x3, ReLU6, project 1x1
-    /// ->320; stride 1, no skip) and the head conv 1x1 ->1280 + ReLU6. `lastStage.forward(trunk(x))`
-    /// equals `features(x)`.
-    public func lastStage() -> Sequential {
-        let block = blocks[trunkBlockCount]
-        precondition(block.config.stride == 1 && !block.config.hasSkip, "the last stage is one stride-1 block without a skip")
-        var layers: [(String, any Layer)] = []
-        if let expand = block.expand { layers += [("expand", expand), ("expand_act", ReLU6())] }
-        layers += [("depthwise", block.depthwise), ("depthwise_act", ReLU6()), ("project", block.project),
-                   ("head", head), ("head_act", ReLU6())]
-        return Sequential(named: layers)
+    /// The fine-tuned blocks and the head conv as trainable layers with the pretrained
+    /// (BN-folded) weights: by default the last block (Lite0's block 15: expand 1x1 192->1152,
+    /// ReLU6, depthwise 3x3, ReLU6, project 1x1 ->320; stride 1, no skip) and the head conv 1x1
+    /// ->1280 + ReLU6. `lastStage(inputSize: s).forward(trunk(x))` equals `features(x)` for
+    /// s x s inputs (the padding of a stride-2 block depends on its map's side).
+    public func lastStage(inputSize: Int) -> Sequential {
+        Self.stage(config, fineTuning: fineTunedBlocks, inputSize: inputSize, head: head) { b, part in
+            let block = blocks[b.index]
+            switch part {
+            case .expand: return block.expand!
+            case .depthwise: return block.depthwise
+            case .project: return block.project
+            }
+        }
     }
 
-    /// `lastStage()`'s layers with random weights of the same shapes: a head network's
+    /// `lastStage(inputSize:)` at 224 x 224: the layers whose weights a head starts from.
+    public func lastStage() -> Sequential { lastStage(inputSize: 224) }
+
+    /// `lastStage(inputSize:)`'s layers with random weights of the same shapes: a head network's
     /// structure before its file's (or the backbone's) weights are loaded into it.
-    public static func untrainedLastStage(_ variant: EfficientNetLiteConfig.Variant, _ generator: inout SeededGenerator) -> Sequential {
+    public static func untrainedLastStage(_ variant: EfficientNetLiteConfig.Variant, fineTuning n: Int = 1, inputSize: Int = 224,
+                                          _ generator: inout SeededGenerator) -> Sequential {
         let config = EfficientNetLiteConfig(variant)
-        let b = config.blocks[config.trunkBlockCount]
         func conv(_ input: Int, _ output: Int, kernel: Int = 1, groups: Int = 1) -> Conv2d {
             Conv2d(inChannels: input, outChannels: output, kernelSize: kernel, padding: Padding(kernel / 2), groups: groups,
                    generator: &generator)
         }
-        return Sequential(named: [
-            ("expand", conv(b.inChannels, b.hiddenChannels)), ("expand_act", ReLU6()),
-            ("depthwise", conv(b.hiddenChannels, b.hiddenChannels, kernel: b.kernel, groups: b.hiddenChannels)),
-            ("depthwise_act", ReLU6()),
-            ("project", conv(b.hiddenChannels, b.outChannels)),
-            ("head", conv(b.outChannels, EfficientNetLiteConfig.headChannels)), ("head_act", ReLU6()),
-        ])
+        let head = conv(config.blocks.last!.outChannels, EfficientNetLiteConfig.headChannels)
+        return stage(config, fineTuning: n, inputSize: inputSize, head: head) { b, part in
+            switch part {
+            case .expand: return conv(b.inChannels, b.hiddenChannels)
+            case .depthwise: return conv(b.hiddenChannels, b.hiddenChannels, kernel: b.kernel, groups: b.hiddenChannels)
+            case .project: return conv(b.hiddenChannels, b.outChannels)
+            }
+        }
+    }
+
+    enum BlockPart { case expand, depthwise, project }
+
+    /// The last `n` blocks and `head` as one trainable Sequential, each depthwise convolution
+    /// given its stride and the 'same' padding of its map's side for `inputSize`. Blocks before
+    /// the last are named "block<index>" (a `Residual` where the block has a skip); the last
+    /// block's layers and the head sit at the top ("expand", ..., "head"), the layout of the
+    /// one-block heads every earlier model file holds.
+    private static func stage(_ config: EfficientNetLiteConfig, fineTuning n: Int, inputSize: Int, head: Conv2d,
+                              conv: (EfficientNetLiteConfig.Block, BlockPart) -> Conv2d) -> Sequential {
+        let first = config.trunkBlockCount(fineTuning: n), last = config.blocks.count - 1
+        precondition(config.blocks[last].stride == 1 && !config.blocks[last].hasSkip, "the last stage is one stride-1 block without a skip")
+        var side = config.inputSide(ofBlock: first, inputSize: inputSize)
+        var layers: [(String, any Layer)] = []
+        for b in config.blocks[first...] {
+            var parts: [(String, any Layer)] = []
+            if b.hasExpansion { parts += [("expand", conv(b, .expand)), ("expand_act", ReLU6())] }
+            let depthwise = conv(b, .depthwise)
+            let padding = EfficientNetLiteConfig.samePadding(kernel: b.kernel, stride: b.stride, height: side, width: side)
+            parts += [("depthwise", Conv2d(weight: depthwise.weight, bias: depthwise.bias, strideHeight: b.stride, strideWidth: b.stride,
+                                           padding: padding, groups: depthwise.groups)),
+                      ("depthwise_act", ReLU6()), ("project", conv(b, .project))]
+            if b.stride == 2 { side = (side + 1) / 2 }
+            if b.index == last {
+                layers += parts
+            } else {
+                let body = Sequential(named: parts)
+                layers.append(("block\(b.index)", b.hasSkip ? Residual(body) as any Layer : body))
+            }
+        }
+        layers += [("head", head), ("head_act", ReLU6())]
+        return Sequential(named: layers)
     }
 
     /// MBConv `blocks` on x, then `head` + ReLU6 when given.

@@ -102,11 +102,31 @@ public struct EfficientNetLiteConfig: Sendable {
         Stage(repeats: 1, kernel: 3, stride: 1, expandRatio: 6, inChannels: 192, outChannels: 320),
     ]
 
-    /// Blocks run by the frozen trunk: all but the last stage, a single block (the first
-    /// and last stages are never repeated) that the hash heads fine-tune.
-    public var trunkBlockCount: Int { blocks.count - 1 }
-    /// Channels of the trunk's output: the last stage's input (192 for Lite0 and Lite1, 208 for Lite2).
-    public var trunkChannels: Int { blocks[trunkBlockCount - 1].outChannels }
+    /// Blocks run by the frozen trunk by default: all but the last stage, a single block (the
+    /// first and last stages are never repeated) that the hash heads fine-tune.
+    public var trunkBlockCount: Int { trunkBlockCount(fineTuning: 1) }
+    /// Channels of the default trunk's output: the last stage's input (192 for Lite0 and Lite1, 208 for Lite2).
+    public var trunkChannels: Int { trunkChannels(fineTuning: 1) }
+
+    /// The most blocks a head can fine-tune: all but block 0, which the trunk always keeps.
+    public var maxFineTunedBlocks: Int { blocks.count - 1 }
+    /// Blocks the frozen trunk runs when a head fine-tunes the last `n`.
+    public func trunkBlockCount(fineTuning n: Int) -> Int {
+        precondition((1...maxFineTunedBlocks).contains(n), "\(variant.displayName) can fine-tune 1...\(maxFineTunedBlocks) blocks, not \(n)")
+        return blocks.count - n
+    }
+    /// Channels of the trunk's output when a head fine-tunes the last `n` blocks.
+    public func trunkChannels(fineTuning n: Int) -> Int { blocks[trunkBlockCount(fineTuning: n) - 1].outChannels }
+    /// How many times smaller the trunk's map is than the input when a head fine-tunes the
+    /// last `n` blocks: 2 for the stem, 2 for each stride-2 block the trunk runs.
+    public func trunkReduction(fineTuning n: Int) -> Int {
+        blocks[..<trunkBlockCount(fineTuning: n)].reduce(2) { $1.stride == 2 ? $0 * 2 : $0 }
+    }
+    /// The side of block `index`'s input map for a square input of side `inputSize`: each
+    /// stride-2 convolution (the stem's, then the blocks') rounds up, as TensorFlow's 'same' does.
+    public func inputSide(ofBlock index: Int, inputSize: Int) -> Int {
+        blocks[..<index].reduce((inputSize + 1) / 2) { $1.stride == 2 ? ($0 + 1) / 2 : $0 }
+    }
 
     public static let stemChannels = 32
     public static let headChannels = 1280

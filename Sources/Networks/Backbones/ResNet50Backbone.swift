@@ -73,6 +73,14 @@ public struct ResNet50Backbone: PretrainedBackbone {
         return trunkLayers(input)
     }
 
+    /// Only the last bottleneck is fine-tuned: its trunk's output is what the caches hold.
+    public var fineTunedBlocks: Int { 1 }
+
+    public func fineTuning(_ n: Int) -> any PretrainedBackbone {
+        precondition(n == 1, "ResNet-50 heads fine-tune its last block only, not \(n)")
+        return self
+    }
+
     public func lastStage() -> Sequential { Sequential(named: [("block", lastBlock)]) }
 
     /// `lastStage()`'s structure with random weights.

@@ -10,8 +10,9 @@ import Foundation
 public struct ModelMetadata: Codable, Sendable, Equatable {
     /// The `__metadata__` key holding the JSON.
     public static let key = "hashscope"
-    /// Bumped when a field changes meaning; newer files are refused rather than misread.
-    public static let currentVersion = 2
+    /// Bumped when a field changes meaning; newer files are refused rather than misread
+    /// (2: a head on a backbone; 3: a head fine-tuning more than the backbone's last stage).
+    public static let currentVersion = 3
 
     public struct InputSize: Codable, Sendable, Equatable, CustomStringConvertible {
         public var channels: Int, height: Int, width: Int
@@ -131,11 +132,16 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     /// The pretrained backbone the network is a head on (its weights are not in the file),
     /// or nil for a self-contained network. Files with one are version 2.
     public var backbone: String?
+    /// How many of the backbone's last blocks the file's head holds (nil: 1, its last stage).
+    public var backboneFineTunedBlocks: Int?
 
     public init(arch: String, bits: Int, inputSize: InputSize, normalization: Normalization,
-                classNames: [String], provenance: Provenance = Provenance(), backbone: String? = nil) {
-        version = backbone == nil ? 1 : 2
+                classNames: [String], provenance: Provenance = Provenance(), backbone: String? = nil,
+                backboneFineTunedBlocks: Int? = nil) {
+        // A hashscope that knows only last-stage heads would misread a deeper one: it refuses version 3.
+        version = backbone == nil ? 1 : (backboneFineTunedBlocks ?? 1) > 1 ? 3 : 2
         self.backbone = backbone
+        self.backboneFineTunedBlocks = backboneFineTunedBlocks
         self.arch = arch
         self.bits = bits
         self.inputSize = inputSize
@@ -146,6 +152,7 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case version, arch, bits, inputSize = "input_size", normalization, classNames = "class_names", provenance, backbone
+        case backboneFineTunedBlocks = "backbone_fine_tuned_blocks"
     }
 
     // MARK: strings in __metadata__
@@ -171,6 +178,7 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
         if let map = p.meanAveragePrecision { strings["map"] = "\(map)" }
         if let warmStart = p.warmStart { strings["warm_start"] = warmStart }
         if let backbone { strings["backbone"] = backbone }
+        if let backboneFineTunedBlocks { strings["backbone_fine_tuned_blocks"] = "\(backboneFineTunedBlocks)" }
         return strings
     }
 
@@ -198,6 +206,12 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
         if arch.isEmpty { return "empty arch" }
         if let backbone, BackboneName(rawValue: backbone) == nil {
             return "unknown backbone '\(backbone)' (this hashscope knows \(BackboneName.allCases.map(\.rawValue).joined(separator: ", ")))"
+        }
+        if let n = backboneFineTunedBlocks {
+            guard let name = backbone.flatMap(BackboneName.init(rawValue:)) else { return "backbone_fine_tuned_blocks without a backbone" }
+            if !(1...name.maxFineTunedBlocks).contains(n) {
+                return "backbone_fine_tuned_blocks \(n) is outside 1...\(name.maxFineTunedBlocks) for \(name.rawValue)"
+            }
         }
         if bits <= 0 { return "bits must be positive, got \(bits)" }
         if inputSize.channels <= 0 || inputSize.height <= 0 || inputSize.width <= 0 {

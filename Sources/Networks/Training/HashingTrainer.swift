@@ -54,8 +54,11 @@ public struct HashingTrainer {
         self.recipe = recipe
         network = configuration.arch.build(.init(bits: configuration.bits, inputSize: recipe.inputSize,
                                                  classes: configuration.classes, seed: configuration.seed,
-                                                 backbone: configuration.backbone))
-        if let pretrained { network.loadPretrainedStage(from: pretrained) }
+                                                 backbone: configuration.backbone, fineTunedBlocks: configuration.fineTunedBlocks ?? 1))
+        if let pretrained {
+            precondition(pretrained.fineTunedBlocks == configuration.fineTunedBlocks ?? 1, "the backbone is cut where the head starts")
+            network.loadPretrainedStage(from: pretrained)
+        }
         optimizer = configuration.optimizer.make(learningRate: configuration.learningRate)
         schedule = recipe.schedule(base: configuration.learningRate, epochs: configuration.epochs)
         self.source = source
@@ -163,6 +166,7 @@ public struct HashingTrainer {
         differs("input size", saved.recipe.inputSize, configuration.recipe.inputSize)
         differs("augmented copies", saved.augmentedCopies ?? 0, configuration.augmentedCopies ?? 0)
         differs("loss", saved.loss?.rawValue ?? "the recipe's", configuration.loss?.rawValue ?? "the recipe's")
+        differs("fine-tuned blocks", saved.fineTunedBlocks ?? 1, configuration.fineTunedBlocks ?? 1)
         guard problems.isEmpty else { throw TrainingResumeError(source: source, problems: problems) }
 
         let stored = Dictionary(checkpoint.model, uniquingKeysWith: { first, _ in first })

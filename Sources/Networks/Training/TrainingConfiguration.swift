@@ -21,13 +21,17 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var augmentedCopies: Int?
     /// The objective in place of the recipe's (nil: the recipe's).
     public var loss: LossChoice?
+    /// How many of the backbone's last blocks a head fine-tunes (nil: 1, its last stage).
+    public var fineTunedBlocks: Int?
 
     /// The recipe's defaults for `arch` (as a head on `backbone`), overridden where an argument
     /// is given. Nil when there is no such recipe.
     public init?(arch: Architecture, bits: Int, classCount: Int, epochs: Int, batchSize: Int? = nil,
                  learningRate: Double? = nil, optimizer: OptimizerChoice? = nil, seed: UInt64 = 0,
-                 backbone: BackboneName? = nil, inputSize: Int? = nil, augmentedCopies: Int? = nil, loss: LossChoice? = nil) {
+                 backbone: BackboneName? = nil, inputSize: Int? = nil, augmentedCopies: Int? = nil, loss: LossChoice? = nil,
+                 fineTunedBlocks: Int? = nil) {
         guard var recipe = TrainingRecipe.recipe(for: arch, backbone: backbone) else { return nil }
+        self.fineTunedBlocks = fineTunedBlocks
         if let loss { recipe.objective = loss.objective }
         self.loss = loss
         self.backbone = backbone
@@ -53,7 +57,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case arch, bits, classes, epochs, batchSize = "batch_size", learningRate = "learning_rate", optimizer, seed, backbone
-        case inputSize = "input_size", augmentedCopies = "augmented_copies", loss
+        case inputSize = "input_size", augmentedCopies = "augmented_copies", loss, fineTunedBlocks = "fine_tuned_blocks"
     }
 }
 

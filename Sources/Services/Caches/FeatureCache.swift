@@ -26,6 +26,8 @@ public struct FeatureCache: Sendable {
         public let size: Int
         public let itemsDigest: String
         public let count: Int
+        /// Where the trunk ends: before the backbone's last `fineTunedBlocks` blocks.
+        public var fineTunedBlocks = 1
         /// 0: the images as they are; n > 0: the n-th augmented copy, each image bent by
         /// `augmentation`'s draw for (seed, n, item).
         public var copy = 0
@@ -59,22 +61,25 @@ public struct FeatureCache: Sendable {
         var metadata: [String: String] {
             ["kind": "hashscope-backbone-features", "version": "1", "backbone": backbone.rawValue,
              "weights_sha256": weightsDigest, "gallery": gallery, "size": "\(size)", "items_sha256": itemsDigest,
-             "count": "\(count)", "stage": backbone.trunkDescription]
+             "count": "\(count)", "stage": backbone.trunkDescription(fineTuning: fineTunedBlocks)]
                 .merging(copy > 0 ? ["augmentation": augmentationText] : [:]) { a, _ in a }
         }
 
         var fileName: String {
+            // The default cut adds nothing, so the caches written before other cuts existed stay valid.
             let text = ["v1", backbone.rawValue, weightsDigest, gallery, "\(size)"].joined(separator: "\n")
+                + (fineTunedBlocks == 1 ? "" : "\nfine-tuned blocks \(fineTunedBlocks)")
                 + (copy > 0 ? "\n" + augmentationText : "")
             return String(SHA256.hex(SHA256.hash(Array(text.utf8))).prefix(32)) + ".safetensors"
         }
     }
 
-    public static func key(backbone: BackboneName, weightsPath: String, gallery: any Gallery, size: Int) throws -> Key {
+    public static func key(backbone: BackboneName, weightsPath: String, gallery: any Gallery, size: Int,
+                           fineTunedBlocks: Int = 1) throws -> Key {
         var hasher = SHA256()
         for item in gallery.items { hasher.update(Array((item.id + "\n").utf8)) }
         return Key(backbone: backbone, weightsDigest: try BackboneWeights.fileDigest(weightsPath), gallery: gallery.spec.canonical,
-                   size: size, itemsDigest: SHA256.hex(hasher.finalize()), count: gallery.items.count)
+                   size: size, itemsDigest: SHA256.hex(hasher.finalize()), count: gallery.items.count, fineTunedBlocks: fineTunedBlocks)
     }
 
     /// The cached features for `key`, or nil (with why, when a file was there but unusable).
@@ -128,7 +133,7 @@ public struct FeatureCache: Sendable {
         -> (head: HashingNetwork, features: BackboneFeatures)? {
         guard let backbone = model.backbone, let trunk = model.network.backbone else { return nil }
         let key = try Self.key(backbone: backbone.name, weightsPath: backbone.weightsPath, gallery: gallery,
-                               size: model.metadata.inputSize.width)
+                               size: model.metadata.inputSize.width, fineTunedBlocks: trunk.fineTunedBlocks)
         var head = model.network
         head.backbone = nil
         return (head, features(backbone: trunk, key: key, gallery: gallery, threads: threads, note: note, progress: progress).features)

@@ -34,13 +34,15 @@ public struct LoadedModel: Sendable {
         if backbone != nil && !arch.hasBackboneHead {
             throw ServiceError("\(path): arch '\(arch.rawValue)' has no head for the backbone \(metadata.backbone ?? "")")
         }
-        var network = arch.build(.init(bits: metadata.bits, inputSize: size.width, classes: classes, seed: 0, backbone: backbone))
+        let fineTuned = metadata.backboneFineTunedBlocks ?? 1  // validated by decode
+        var network = arch.build(.init(bits: metadata.bits, inputSize: size.width, classes: classes, seed: 0, backbone: backbone,
+                                       fineTunedBlocks: fineTuned))
         do { try ModelFile.load(file, into: &network) } catch { throw ServiceError(error.localizedDescription) }
         self.backbone = try backbone.map { name throws(ServiceError) in
             // The head's file holds no backbone weights: they come from the repository's cache.
             do {
                 let weights = try BackboneWeights.locate(name, roots: BackboneWeights.roots(near: path))
-                network.backbone = try BackboneWeights.open(name, path: weights)
+                network.backbone = try BackboneWeights.open(name, path: weights).fineTuning(fineTuned)
                 return (name, weights)
             } catch { throw ServiceError("\(path) needs its backbone: \(error.localizedDescription)") }
         }

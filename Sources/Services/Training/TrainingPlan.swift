@@ -56,6 +56,12 @@ public struct TrainingPlan {
         if request.augmentCopies > 0 && backbone == nil {
             throw ServiceError("--augment-copies augments cached backbone features: it needs --backbone")
         }
+        if let n = request.fineTunedBlocks {
+            guard let backbone else { throw ServiceError("--fine-tune-blocks says how much of a pretrained backbone trains: it needs --backbone") }
+            guard (1...backbone.maxFineTunedBlocks).contains(n) else {
+                throw ServiceError("--fine-tune-blocks must be 1...\(backbone.maxFineTunedBlocks) for \(backbone.rawValue) (got \(n))")
+            }
+        }
         guard BinaryCodes.bitRange.contains(request.bits) else {
             throw ServiceError("--bits \(request.bits) is outside \(BinaryCodes.bitRange.lowerBound)...\(BinaryCodes.bitRange.upperBound)")
         }
@@ -95,14 +101,16 @@ public struct TrainingPlan {
                                                         optimizer: optimizer, seed: request.seed, backbone: backbone,
                                                         inputSize: request.size,
                                                         augmentedCopies: request.augmentCopies > 0 ? request.augmentCopies : nil,
-                                                        loss: loss) else {
+                                                        loss: loss, fineTunedBlocks: request.fineTunedBlocks) else {
             preconditionFailure("checked above: \(arch) has a recipe")
         }
         if let backbone {
             let weights = try BackboneWeights.locate(backbone, explicit: request.backboneWeights, roots: EmbeddedAssets.repositoryRoots)
-            let network = try BackboneWeights.open(backbone, path: weights)
+            let fineTuned = request.fineTunedBlocks ?? 1
+            let network = try BackboneWeights.open(backbone, path: weights).fineTuning(fineTuned)
             let size = configuration.recipe.inputSize
-            let key = try FeatureCache.key(backbone: backbone, weightsPath: weights, gallery: data.gallery, size: size)
+            let key = try FeatureCache.key(backbone: backbone, weightsPath: weights, gallery: data.gallery, size: size,
+                                           fineTunedBlocks: fineTuned)
             let cache = FeatureCache(folder: FeatureCache.defaultFolder)
             let gallery = data.gallery, threads = request.threads
             func cached(_ key: FeatureCache.Key, _ what: String) -> BackboneFeatures {
@@ -237,7 +245,7 @@ public struct TrainingPlan {
                               wallTimeSeconds: (trainer.elapsedSeconds * 10).rounded() / 10,
                               meanAveragePrecision: evaluation.metrics.meanAveragePrecision,
                               notes: request.commandLine, warmStart: warmStart?.description),
-            backbone: c.backbone?.rawValue)
+            backbone: c.backbone?.rawValue, backboneFineTunedBlocks: (c.fineTunedBlocks ?? 1) > 1 ? c.fineTunedBlocks : nil)
         try ModelFile.save(trainer.network, metadata: metadata, to: request.out)
         try? FileManager.default.removeItem(atPath: request.checkpointPath)
         return Outcome(evaluation: evaluation, metadata: metadata)

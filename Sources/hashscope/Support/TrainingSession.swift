@@ -28,7 +28,8 @@ struct TrainingSession {
                         + (position.itemsDone > 0 ? ", item \(position.itemsDone) of \(plan.data.split.train.count)" : ""))
         } else {
             let side = plan.trainer.recipe.inputSize
-            let what = c.backbone.map { "a \(c.arch.rawValue) head on \($0.rawValue) at \(side)x\(side)" } ?? c.arch.rawValue
+            let deeper = (c.fineTunedBlocks ?? 1) > 1 ? " fine-tuning its last \(c.fineTunedBlocks ?? 1) blocks" : ""
+            let what = c.backbone.map { "a \(c.arch.rawValue) head on \($0.rawValue)\(deeper) at \(side)x\(side)" } ?? c.arch.rawValue
             printer.say("training \(what), \(c.bits) bits, on \(plan.data.split.train.count) images of \(request.dataset)"
                         + " (\(TrainingPlan.epochs(c.epochs)), batch \(c.batchSize), \(c.optimizer.rawValue) lr \(c.learningRate), seed \(c.seed))")
             if let warmStart = plan.warmStart { printer.say("starting from \(request.initFrom ?? ""): \(warmStart.plan.summary)") }
