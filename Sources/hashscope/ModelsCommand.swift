@@ -44,7 +44,9 @@ struct ModelsCommand: ParsableCommand {
         let header = ["model", "arch", "backbone", "bits", "protocol", "mAP", "epochs", "training", "warm start from"]
         let rows = catalog.entries.map { entry -> [String] in
             let m = entry.metadata, p = m.provenance
-            return [entry.name, m.arch, m.backbone ?? "-", String(m.bits), p.evaluationProtocol ?? "-",
+            // A head fine-tuning more than the backbone's last stage says how much.
+            let backbone = m.backbone.map { name in (m.backboneFineTunedBlocks ?? 1) > 1 ? "\(name) (\(m.backboneFineTunedBlocks ?? 1) blocks)" : name }
+            return [entry.name, m.arch, backbone ?? "-", String(m.bits), p.evaluationProtocol ?? "-",
                     p.meanAveragePrecision.map { String(format: "%.4f", $0) } ?? "-", p.epochs.map(String.init) ?? "-",
                     p.wallTimeSeconds.map(TrainingDuration.text) ?? "-",
                     entry.warmStartedFrom.map { from in

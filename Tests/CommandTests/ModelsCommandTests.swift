@@ -63,6 +63,29 @@ final class ModelsCommandTests: XCTestCase {
         XCTAssertTrue(missing.stderr.hasPrefix("hashscope: \(scratch.path)/nowhere: cannot list the folder"), missing.stderr)
     }
 
+    /// A head says which backbone it sits on and, when it fine-tuned more than the last stage, how much.
+    func testHeadsShowTheirBackboneAndHowMuchOfItTrained() throws {
+        let scratch = try ScratchDirectory()
+        for (name, blocks) in [("one", 1), ("five", 5)] {
+            let network = Architecture.cbam.build(.init(bits: 12, inputSize: 32, classes: 10, seed: 3, backbone: .efficientNetLite0,
+                                                        fineTunedBlocks: blocks))
+            let metadata = ModelMetadata(arch: "cbam", bits: 12, inputSize: .init(height: 32, width: 32), normalization: .efficientNetLite,
+                                         classNames: (0..<10).map { "class\($0)" }, backbone: "efficientnet-lite0",
+                                         backboneFineTunedBlocks: blocks > 1 ? blocks : nil)
+            try ModelFile.save(network, metadata: metadata, to: scratch.path + "/\(name).safetensors")
+        }
+        let json = try CommandRunner.run(["models", scratch.path, "--json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let report = try JSONDecoder().decode(ModelsJSON.self, from: Data(json.stdout.utf8))
+        XCTAssertEqual(report.models.map { URL(fileURLWithPath: $0.file).lastPathComponent }, ["five.safetensors", "one.safetensors"])
+        XCTAssertEqual(report.models.map(\.backbone_fine_tuned_blocks), [5, 1])
+        let table = try CommandRunner.run(["models", scratch.path])
+        let lines = table.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 3, table.stdout)
+        XCTAssertTrue(lines[1].hasPrefix("five") && lines[1].contains("efficientnet-lite0 (5 blocks)"), table.stdout)
+        XCTAssertTrue(lines[2].hasPrefix("one") && lines[2].contains("efficientnet-lite0") && !lines[2].contains("blocks"), table.stdout)
+    }
+
     func testTheCommittedModelsAreListedWithTheirRecordedMAP() throws {
         let result = try CommandRunner.run(["models", TestPaths.repository.appendingPathComponent("assets/models").path, "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)

@@ -6,6 +6,8 @@ struct ModelsJSON: JSONReport {
         let file: String
         let arch: String
         @NullWhenAbsent var backbone: String?
+        /// How many of the backbone's last blocks the head fine-tuned (null without a backbone).
+        @NullWhenAbsent var backbone_fine_tuned_blocks: Int?
         let bits: Int
         @NullWhenAbsent var dataset: String?
         @NullWhenAbsent var `protocol`: String?
@@ -26,7 +28,8 @@ struct ModelsJSON: JSONReport {
         folder = catalog.folder
         models = catalog.entries.map { entry in
             let m = entry.metadata, p = m.provenance
-            return Model(file: entry.path, arch: m.arch, backbone: m.backbone, bits: m.bits, dataset: p.dataset,
+            return Model(file: entry.path, arch: m.arch, backbone: m.backbone,
+                         backbone_fine_tuned_blocks: m.backbone == nil ? nil : m.backboneFineTunedBlocks ?? 1, bits: m.bits, dataset: p.dataset,
                          protocol: p.evaluationProtocol, map: p.meanAveragePrecision, epochs: p.epochs,
                          wall_time_seconds: p.wallTimeSeconds, warm_start: p.warmStart)
         }
