@@ -496,6 +496,17 @@ final class SafetensorsTests: XCTestCase {
         metadata = sampleMetadata()
         metadata.bits = 0
         XCTAssertNotNil(problem(metadata.strings["hashscope"] ?? ""))
+        // A head's cut: only with a backbone, and within what that backbone has.
+        metadata = sampleMetadata()
+        metadata.backboneFineTunedBlocks = 5
+        XCTAssertEqual(problem(metadata.strings["hashscope"] ?? ""), "backbone_fine_tuned_blocks without a backbone")
+        metadata.backbone = "efficientnet-lite0"
+        XCTAssertNil(problem(metadata.strings["hashscope"] ?? ""))
+        metadata.backboneFineTunedBlocks = 16
+        XCTAssertEqual(problem(metadata.strings["hashscope"] ?? ""), "backbone_fine_tuned_blocks 16 is outside 1...15 for efficientnet-lite0")
+        metadata.backbone = "resnet50"
+        metadata.backboneFineTunedBlocks = 2
+        XCTAssertEqual(problem(metadata.strings["hashscope"] ?? ""), "backbone_fine_tuned_blocks 2 is outside 1...1 for resnet50")
     }
 
     func testNormalizationScaleAndBias() {
