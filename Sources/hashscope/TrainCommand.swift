@@ -34,12 +34,14 @@ struct TrainCommand: ParsableCommand {
             With --init-from M the run starts from M's weights instead of seeded ones (a warm \
             start: say, a 12-bit model from a 48-bit model's convolutions); the optimizer and \
             the schedule start fresh, and the model file's provenance names M with its own \
-            provenance and fingerprint under "warm_start".
+            provenance and fingerprint under "warm_start". A head may start from a head of \
+            another arch on the same backbone: only its fine-tuned backbone blocks are copied.
 
             Exit status: 0 model written; 2 bad input (unknown arch, optimizer, loss or protocol, \
             a gallery that cannot be opened or does not fit the protocol, bits outside \
             8...1024, epochs <= 0, a missing --out folder, a checkpoint of another run, an \
-            --init-from model of another arch, input or normalisation, or sharing no tensor): \
+            --init-from model of another arch (for a head: another backbone), input or \
+            normalisation, or sharing no tensor): \
             one line on stderr, nothing written; 130 interrupted, checkpoint saved.
             """)
 

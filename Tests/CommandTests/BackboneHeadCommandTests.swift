@@ -137,6 +137,35 @@ final class BackboneHeadCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: s.scratch.path + "/bad.safetensors"))
     }
 
+    /// A head started from another arch's head on the same backbone takes its fine-tuned
+    /// backbone blocks and nothing else, even tensors whose name and shape coincide (dah and
+    /// dath both reduce 1280 -> 256 as "features.reduce"); without a backbone in common it is refused.
+    func testAHeadStartsFromAnotherArchsHeadWithItsBackboneBlocksOnly() throws {
+        let s = try setup()
+        let dah = s.scratch.path + "/dah.safetensors", dath = s.scratch.path + "/dath.safetensors"
+        XCTAssertEqual(try train(s, arch: "dah", out: dah).status, 0)
+        let source = try SafetensorsFile(path: dah)
+        let stage = source.names.filter { $0.hasPrefix("features.stage.") }
+        XCTAssertFalse(stage.isEmpty)
+        XCTAssertNotNil(source.entry("features.reduce.weight"))
+
+        let warm = try train(s, arch: "dath", out: dath, extra: ["--init-from", dah])
+        XCTAssertEqual(warm.status, 0, warm.stderr)
+        let summary = try XCTUnwrap(warm.stderr.split(separator: "\n").first { $0.contains("tensors loaded") }, warm.stderr)
+        XCTAssertTrue(summary.contains(": \(stage.count) of "), String(summary))
+        XCTAssertTrue(summary.contains("features.reduce.weight (not in the file)"), String(summary))
+        let metadata = try XCTUnwrap(try ModelMetadata.decode(try SafetensorsFile(path: dath).metadata, path: dath))
+        XCTAssertEqual(metadata.arch, "dath")
+        XCTAssertTrue(metadata.provenance.warmStart?.contains("dah, 16 bits, its backbone blocks only") ?? false,
+                      metadata.provenance.warmStart ?? "no warm_start")
+
+        let scratch = TestPaths.repository.appendingPathComponent("assets/models/cifar10-scratch-48.safetensors").path
+        let refused = try train(s, arch: "dah", out: s.scratch.path + "/bad.safetensors", extra: ["--init-from", scratch])
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("cannot start from it: backbone: the file has none, this run efficientnet-lite0"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: s.scratch.path + "/bad.safetensors"))
+    }
+
     func testBadBackboneInputsExitTwoWithOneLine() throws {
         let s = try setup()
         let out = s.scratch.path + "/head.safetensors"

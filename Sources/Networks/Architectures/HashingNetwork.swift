@@ -131,10 +131,13 @@ public struct HashingNetwork: Layer {
         features.visitBuffers { name, value in visit("features.\(name)", &value) }
     }
 
+    /// Where a backbone head's fine-tuned backbone blocks sit among its tensors.
+    public static let backboneStagePrefix = "features.stage."
+
     /// Sets the last stage of a backbone head ("features.stage.*") to `backbone`'s pretrained
     /// weights: where head training starts.
     public mutating func loadPretrainedStage(from backbone: any PretrainedBackbone) {
-        for (name, value) in backbone.lastStage().stateDict { setParameter("features.stage.\(name)", to: value) }
+        for (name, value) in backbone.lastStage().stateDict { setParameter(Self.backboneStagePrefix + name, to: value) }
     }
 
     /// The network's output taken apart: relaxed codes (N, bits) and logits (N, classes), if any.

@@ -181,16 +181,21 @@ public struct TrainingPlan {
         func differs(_ what: String, _ theirs: String, _ ours: String) {
             if theirs != ours { problems.append("\(what): the file has \(theirs), this run \(ours)") }
         }
-        differs("arch", metadata.arch, c.arch.rawValue)
+        // A head of another arch on the same backbone lends its fine-tuned backbone blocks only:
+        // its attention and hash layers are another design's, even where names coincide.
+        let stageOnly = backbone != nil && metadata.arch != c.arch.rawValue
+        if !stageOnly { differs("arch", metadata.arch, c.arch.rawValue) }
         differs("backbone", metadata.backbone ?? "none", backbone?.rawValue ?? "none")
         differs("input size", "\(metadata.inputSize.height)x\(metadata.inputSize.width)", "\(recipe.inputSize)x\(recipe.inputSize)")
         differs("normalization", metadata.normalization.description, recipe.normalization.description)
         guard problems.isEmpty else { throw ServiceError("\(path): cannot start from it: " + problems.joined(separator: "; ")) }
-        let plan = try trainer.warmStart(from: tensors, source: path)
+        let shared = stageOnly ? tensors.filter { $0.key.hasPrefix(HashingNetwork.backboneStagePrefix) } : tensors
+        let plan = try trainer.warmStart(from: shared, source: path)
         let fingerprint = ModelFingerprint.sha256(of: tensors)
         trainer.context["init_from"] = fingerprint
         let p = metadata.provenance
         var facts = ["\(metadata.arch), \(metadata.bits) bits"]
+        if stageOnly { facts.append("its backbone blocks only") }
         if let epochs = p.epochs { facts.append(Self.epochs(epochs)) }
         if let dataset = p.dataset { facts.append("on \(dataset)" + (p.evaluationProtocol.map { " (\($0))" } ?? "")) }
         if let seconds = p.wallTimeSeconds { facts.append("wall time \(seconds) s") }
