@@ -94,14 +94,22 @@ class FeatureEnhancement(nn.Module):
 
 
 class MLPConv(nn.Module):
-    def __init__(self, cin, channels, k):
+    """NIN's mlpconv; with batch_norm (hashscope's nin), conv (no bias) -> BatchNorm2d -> ReLU, names bn1..bn3."""
+
+    def __init__(self, cin, channels, k, batch_norm=False):
         super().__init__()
-        self.conv1 = conv(cin, channels[0], k, padding=k // 2)
-        self.conv2 = conv(channels[0], channels[1], 1)
-        self.conv3 = conv(channels[1], channels[2], 1)
+        self.conv1 = conv(cin, channels[0], k, padding=k // 2, bias=not batch_norm)
+        self.conv2 = conv(channels[0], channels[1], 1, bias=not batch_norm)
+        self.conv3 = conv(channels[1], channels[2], 1, bias=not batch_norm)
+        if batch_norm:
+            self.bn1, self.bn2, self.bn3 = (nn.BatchNorm2d(c) for c in channels)
+        self.batch_norm = batch_norm
 
     def forward(self, x):
-        return F.relu(self.conv3(F.relu(self.conv2(F.relu(self.conv1(x))))))
+        norm = (lambda i, z: getattr(self, f"bn{i}")(z)) if self.batch_norm else (lambda i, z: z)
+        x = F.relu(norm(1, self.conv1(x)))
+        x = F.relu(norm(2, self.conv2(x)))
+        return F.relu(norm(3, self.conv3(x)))
 
 
 class ResidualSoftMaskAttention(nn.Module):
@@ -262,8 +270,9 @@ def build(arch, bits, size, classes):
         attention = ResidualSoftMaskAttention(trunk, 32, 32)
         return HashingNetwork(nn.Sequential(*dsh_layers(size, attention)), 500, bits, classes, "linear")
     if arch == "nin":
-        features = nn.Sequential(MLPConv(3, (64, 64, 64), 5), nn.MaxPool2d(3, 2), MLPConv(64, (128, 128, 128), 5),
-                                 nn.MaxPool2d(3, 2), MLPConv(128, (128, 128, 128), 3), GlobalAvgPool2d())
+        features = nn.Sequential(MLPConv(3, (64, 64, 64), 5, True), nn.MaxPool2d(3, 2),
+                                 MLPConv(64, (128, 128, 128), 5, True), nn.MaxPool2d(3, 2),
+                                 MLPConv(128, (128, 128, 128), 3, True), GlobalAvgPool2d())
         return HashingNetwork(features, 128, bits, classes if classes is not None else 10, "sigmoid",
                               classifier_on_codes=True)
     if arch == "dath":

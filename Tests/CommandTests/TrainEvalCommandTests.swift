@@ -24,6 +24,23 @@ final class TrainEvalCommandTests: XCTestCase {
         try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
     }
 
+    /// A network that departs from its paper's layers says so in every model file it trains.
+    func testTheProvenanceOfNINSaysItsBatchNorm() throws {
+        let scratch = try ScratchDirectory()
+        let gallery = try TinyGallery.make(in: scratch)
+        let out = scratch.path + "/nin.safetensors"
+        var arguments = trainArguments(gallery, out: out, epochs: 1)
+        arguments[2] = "nin"
+        let train = try CommandRunner.run(arguments)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let metadata = try XCTUnwrap(try ModelMetadata.decode(try SafetensorsFile(path: out).metadata, path: out))
+        let notes = try XCTUnwrap(metadata.provenance.notes)
+        XCTAssertTrue(notes.hasPrefix("hashscope train --arch nin"), notes)
+        XCTAssertTrue(notes.hasSuffix("; the network departs from its paper: batch norm after every mlpconv convolution, "
+                                      + "whose biases it replaces (NIN predates batch norm)"), notes)
+        XCTAssertTrue(try SafetensorsFile(path: out).names.contains("features.0.bn1.running_var"), "the norms' statistics are saved")
+    }
+
     func testTrainWritesAModelWithProvenanceThatEvalScoresAndCaches() throws {
         let scratch = try ScratchDirectory()
         let gallery = try TinyGallery.make(in: scratch)
@@ -50,6 +67,7 @@ final class TrainEvalCommandTests: XCTestCase {
         XCTAssertEqual(provenance.seed, 5)
         XCTAssertGreaterThan(try XCTUnwrap(provenance.wallTimeSeconds), 0)
         XCTAssertTrue(provenance.notes?.hasPrefix("hashscope train --arch dsh") ?? false, provenance.notes ?? "no notes")
+        XCTAssertFalse(provenance.notes?.contains("departs") ?? true, "DSH's layers are the paper's: \(provenance.notes ?? "")")
         let trainedMAP = try XCTUnwrap(provenance.meanAveragePrecision)
         XCTAssertTrue((0.1...1).contains(trainedMAP), "mAP \(trainedMAP)")
         for key in ["arch", "bits", "input_size", "normalization", "classes", "dataset", "protocol", "epochs", "seed", "map"] {

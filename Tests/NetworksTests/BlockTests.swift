@@ -41,6 +41,55 @@ final class BlockTests: XCTestCase {
         XCTAssertEqual(block(x), expected)
     }
 
+    /// hashscope's nin: batch norm between each convolution and its ReLU, convolutions without bias.
+    func testMLPConvWithBatchNormNamesGradientsAndOrder() {
+        var generator = SeededGenerator(seed: 46)
+        let block = MLPConv(inChannels: 3, channels: (5, 4, 2), kernelSize: 3, batchNorm: true, generator: &generator)
+        XCTAssertEqual(block.parameters.map(\.name), ["conv1.weight", "bn1.weight", "bn1.bias", "conv2.weight", "bn2.weight",
+                                                     "bn2.bias", "conv3.weight", "bn3.weight", "bn3.bias"])
+        XCTAssertEqual(block.buffers.map(\.name), ["bn1.running_mean", "bn1.running_var", "bn2.running_mean",
+                                                  "bn2.running_var", "bn3.running_mean", "bn3.running_var"])
+        let x = TestTensors.normal([3, 3, 4, 4], seed: 47)
+        // Training: forward and backward are the sublayers' own (each gradient-checked on its own,
+        // BatchNorm through its batch statistics), chained conv -> bn -> relu, in both directions.
+        var probe = block
+        let (output, cache) = probe.forward(x, training: true)
+        let gradOutput = TestTensors.normal(output.shape, seed: 48)
+        let gradInput = probe.backward(gradOutput, cache: cache)
+        var convs = [block.conv1, block.conv2, block.conv3], norms = [block.norm1!, block.norm2!, block.norm3!]
+        var convCaches: [Conv2d.Cache] = [], normCaches: [BatchNorm2d.Cache] = [], activated: [Tensor] = []
+        var value = x
+        for i in 0..<3 {
+            let (z, convCache) = convs[i].forward(value, training: true)
+            let (normalised, normCache) = norms[i].forward(z, training: true)
+            value = ReLU().forward(normalised, training: true).output
+            convCaches.append(convCache); normCaches.append(normCache); activated.append(value)
+        }
+        XCTAssertEqual(output, value, "training forward")
+        var gradient = gradOutput
+        for i in (0..<3).reversed() {
+            gradient = ReLU().backward(gradient, cache: activated[i])
+            gradient = norms[i].backward(gradient, cache: normCaches[i])
+            gradient = convs[i].backward(gradient, cache: convCaches[i])
+        }
+        XCTAssertEqual(gradInput, gradient, "input gradient")
+        let chained = (0..<3).flatMap { i in
+            convs[i].gradients.map { ("conv\(i + 1).\($0.name)", $0.value) } + norms[i].gradients.map { ("bn\(i + 1).\($0.name)", $0.value) }
+        }
+        XCTAssertEqual(probe.gradients.map(\.name), chained.map(\.0))
+        XCTAssertEqual(probe.gradients.map(\.value), chained.map(\.1), "parameter gradients")
+        XCTAssertTrue(probe.gradients.allSatisfy { $0.value.scalars.contains { $0 != 0 } }, "every parameter has a gradient")
+
+        // Training moves the running statistics; evaluation is conv -> bn -> relu with them.
+        var trained = block
+        _ = trained.forward(x, training: true)
+        XCTAssertNotEqual(trained.buffers.map(\.value), block.buffers.map(\.value), "training moves the running statistics")
+        let relu = ReLU()
+        let n1 = trained.norm1!, n2 = trained.norm2!, n3 = trained.norm3!
+        let expected = relu(n3(trained.conv3(relu(n2(trained.conv2(relu(n1(trained.conv1(x)))))))))
+        XCTAssertEqual(trained(x), expected)
+    }
+
     func testFeatureEnhancementGradientsNamesAndForm() {
         var generator = SeededGenerator(seed: 50)
         let layer = FeatureEnhancement(channels: 3, generator: &generator)

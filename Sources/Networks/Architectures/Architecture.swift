@@ -50,6 +50,15 @@ public enum Architecture: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// What hashscope's from-scratch network changes in its paper's layers, said in every model
+    /// file it trains (provenance notes); nil where the layer list is the paper's.
+    public var departureFromPaper: String? {
+        switch self {
+        case .nin: return "batch norm after every mlpconv convolution, whose biases it replaces (NIN predates batch norm)"
+        default: return nil
+        }
+    }
+
     /// The network, with random weights from the seed (a backbone head's last stage too: its
     /// pretrained weights are the caller's to set, `HashingNetwork.loadPretrainedStage`).
     public func build(_ configuration: Configuration) -> HashingNetwork {

@@ -6,13 +6,15 @@ import Basics
 extension Architecture {
     /// mlpconv(64, 5x5) -> maxpool 3/2 -> mlpconv(128, 5x5) -> maxpool 3/2 -> mlpconv(128, 3x3)
     /// -> global average pool (128) -> sigmoid latent layer (bits) -> classifier on the codes.
+    /// Every mlpconv convolution is followed by batch norm (the recipe's departure from NIN, which
+    /// predates it: without it, 12 epochs on cifar10-1000 reached mAP@all 0.19).
     static func nin(_ c: Configuration, _ generator: inout SeededGenerator) -> HashingNetwork {
         let features = Sequential([
-            MLPConv(inChannels: 3, channels: (64, 64, 64), kernelSize: 5, generator: &generator),
+            MLPConv(inChannels: 3, channels: (64, 64, 64), kernelSize: 5, batchNorm: true, generator: &generator),
             MaxPool2d(kernelSize: 3, stride: 2),
-            MLPConv(inChannels: 64, channels: (128, 128, 128), kernelSize: 5, generator: &generator),
+            MLPConv(inChannels: 64, channels: (128, 128, 128), kernelSize: 5, batchNorm: true, generator: &generator),
             MaxPool2d(kernelSize: 3, stride: 2),
-            MLPConv(inChannels: 128, channels: (128, 128, 128), kernelSize: 3, generator: &generator),
+            MLPConv(inChannels: 128, channels: (128, 128, 128), kernelSize: 3, batchNorm: true, generator: &generator),
             GlobalAvgPool2d(),
         ])
         return HashingNetwork(features: features, featureCount: 128, bits: c.bits, classes: c.classes ?? 10,

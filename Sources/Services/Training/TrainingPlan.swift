@@ -242,6 +242,9 @@ public struct TrainingPlan {
         let progress = reporter.progressLine("encoding")
         let evaluation = try evaluate(on: data, progress: progress)
         if progress != nil { reporter.endProgressLine() }
+        // The command line, and where a from-scratch network departs from its paper's layers.
+        let departure = c.backbone == nil ? c.arch.departureFromPaper : nil
+        let notes = request.commandLine + (departure.map { "; the network departs from its paper: \($0)" } ?? "")
         let metadata = ModelMetadata(
             arch: c.arch.rawValue, bits: c.bits,
             inputSize: .init(height: recipe.inputSize, width: recipe.inputSize),
@@ -249,7 +252,7 @@ public struct TrainingPlan {
             provenance: .init(dataset: request.dataset, evaluationProtocol: data.split.name, epochs: c.epochs, seed: c.seed,
                               wallTimeSeconds: (trainer.elapsedSeconds * 10).rounded() / 10,
                               meanAveragePrecision: evaluation.metrics.meanAveragePrecision,
-                              notes: request.commandLine, warmStart: warmStart?.description),
+                              notes: notes, warmStart: warmStart?.description),
             backbone: c.backbone?.rawValue, backboneFineTunedBlocks: (c.fineTunedBlocks ?? 1) > 1 ? c.fineTunedBlocks : nil)
         try ModelFile.save(trainer.network, metadata: metadata, to: request.out)
         try? FileManager.default.removeItem(atPath: request.checkpointPath)
