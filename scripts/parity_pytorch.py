@@ -18,6 +18,7 @@ With --golden DIR it also writes each case's inputs and PyTorch's results there
 """
 
 import argparse
+import copy
 import json
 import os
 import struct
@@ -29,7 +30,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-ARCHS = ["dsh", "dath", "cbam", "nin", "dfeh", "dah"]
+# "+bn": hashscope's batch-norm variant (train --batch-norm; nin's recipe), told apart by its weights.
+ARCHS = ["dsh", "dath", "cbam", "nin", "dfeh", "dah", "dsh+bn", "nin+bn", "dfeh+bn", "dah+bn", "dath+bn"]
 
 
 # ---------------------------------------------------------------- safetensors (F32 only)
@@ -244,12 +246,16 @@ def dsh_geometry_last(size):
     return (b - 3) // 2 + 1
 
 
-def dsh_layers(size, second_stage=None):
+def conv5(cin, cout, bn):
+    """The papers' 5x5 'same' convolution; with bn, without bias and followed by BatchNorm2d."""
+    return [conv(cin, cout, 5, padding=2, bias=not bn)] + ([nn.BatchNorm2d(cout)] if bn else [])
+
+
+def dsh_layers(size, second_stage=None, bn=False):
     last = dsh_geometry_last(size)
-    second = [second_stage] if second_stage is not None else [conv(32, 32, 5, padding=2), nn.ReLU()]
-    return [conv(3, 32, 5, padding=2), nn.MaxPool2d(3, 2), nn.ReLU()] + second + [
-        nn.AvgPool2d(3, 2), conv(32, 64, 5, padding=2), nn.ReLU(), nn.AvgPool2d(3, 2),
-        nn.Flatten(), nn.Linear(64 * last * last, 500), nn.ReLU()]
+    second = [second_stage] if second_stage is not None else conv5(32, 32, bn) + [nn.ReLU()]
+    return conv5(3, 32, bn) + [nn.MaxPool2d(3, 2), nn.ReLU()] + second + [nn.AvgPool2d(3, 2)] + conv5(32, 64, bn) + [
+        nn.ReLU(), nn.AvgPool2d(3, 2), nn.Flatten(), nn.Linear(64 * last * last, 500), nn.ReLU()]
 
 
 def residual_block(cin, cout, stride):
@@ -260,25 +266,26 @@ def residual_block(cin, cout, stride):
     return named_sequential([("block", Branches(body, shortcut, ("body", "shortcut"))), ("relu", nn.ReLU())])
 
 
-def build(arch, bits, size, classes):
+def build(case, bits, size, classes):
+    arch, bn = case.removesuffix("+bn"), case.endswith("+bn")
     if arch == "dsh":
-        return HashingNetwork(nn.Sequential(*dsh_layers(size)), 500, bits, classes, "linear")
+        return HashingNetwork(nn.Sequential(*dsh_layers(size, bn=bn)), 500, bits, classes, "linear")
     if arch == "dfeh":
-        return HashingNetwork(nn.Sequential(FeatureEnhancement(3), *dsh_layers(size)), 500, bits, classes, "linear")
+        return HashingNetwork(nn.Sequential(FeatureEnhancement(3), *dsh_layers(size, bn=bn)), 500, bits, classes, "linear")
     if arch == "dah":
-        trunk = nn.Sequential(conv(32, 32, 5, padding=2), nn.ReLU())
+        trunk = nn.Sequential(*conv5(32, 32, bn), nn.ReLU())
         attention = ResidualSoftMaskAttention(trunk, 32, 32)
-        return HashingNetwork(nn.Sequential(*dsh_layers(size, attention)), 500, bits, classes, "linear")
+        return HashingNetwork(nn.Sequential(*dsh_layers(size, attention, bn)), 500, bits, classes, "linear")
     if arch == "nin":
-        features = nn.Sequential(MLPConv(3, (64, 64, 64), 5, True), nn.MaxPool2d(3, 2),
-                                 MLPConv(64, (128, 128, 128), 5, True), nn.MaxPool2d(3, 2),
-                                 MLPConv(128, (128, 128, 128), 3, True), GlobalAvgPool2d())
+        features = nn.Sequential(MLPConv(3, (64, 64, 64), 5, bn), nn.MaxPool2d(3, 2),
+                                 MLPConv(64, (128, 128, 128), 5, bn), nn.MaxPool2d(3, 2),
+                                 MLPConv(128, (128, 128, 128), 3, bn), GlobalAvgPool2d())
         return HashingNetwork(features, 128, bits, classes if classes is not None else 10, "sigmoid",
                               classifier_on_codes=True)
     if arch == "dath":
         position = named_sequential([("pam", PAM(64)), ("pool", GlobalAvgPool2d()), ("fc", nn.Linear(64, 256))])
         channel = named_sequential([("cam", CAM()), ("pool", GlobalAvgPool2d()), ("fc", nn.Linear(64, 256))])
-        backbone = nn.Sequential(conv(3, 32, 5, padding=2), nn.MaxPool2d(3, 2), nn.ReLU(), conv(32, 64, 5, padding=2),
+        backbone = nn.Sequential(*conv5(3, 32, bn), nn.MaxPool2d(3, 2), nn.ReLU(), *conv5(32, 64, bn),
                                  nn.ReLU(), nn.AvgPool2d(3, 2))
         features = named_sequential([("backbone", backbone),
                                      ("streams", Branches(position, channel, ("position", "channel"))),
@@ -307,6 +314,34 @@ def randomize(model, generator):
                 m.bias.copy_(torch.randn(m.bias.shape, generator=generator) * 0.1)
                 m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=generator) * 0.1)
                 m.running_var.copy_(torch.rand(m.running_var.shape, generator=generator) + 0.5)
+
+
+def closest_max_pool_tie(model, x):
+    """The smallest gap, relative to the map's largest value, between the two largest inputs of
+    any max-pool window whose maximum is positive, in training and in evaluation mode. Below
+    float32's rounding of a few layers (1e-5) hashscope and the float64 reference may pick
+    different maxima, and the gradient then flows to another element: a tie in the input, not
+    an error in either (seen: nin+bn, a window whose two largest inputs were 1.4e-06 apart)."""
+    gaps = []
+
+    def hook(module, inputs, _output):
+        t = inputs[0].detach()
+        n, c, h, w = t.shape
+        windows = F.unfold(t.reshape(n * c, 1, h, w), module.kernel_size, stride=module.stride, padding=module.padding)
+        top = windows.topk(2, dim=1).values
+        positive = top[:, 0] > 0
+        if positive.any():
+            gaps.append(float((top[:, 0] - top[:, 1])[positive].min() / t.abs().max()))
+
+    model = copy.deepcopy(model).double()
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.MaxPool2d)]
+    with torch.no_grad():
+        for train in (True, False):
+            model.train(train)
+            model(torch.from_numpy(x).double())
+    for handle in handles:
+        handle.remove()
+    return min(gaps, default=float("inf"))
 
 
 def state_dict_arrays(model):
@@ -391,55 +426,70 @@ def main():
         x = torch.randn(args.batch, 3, args.size, args.size, generator=generator).numpy()
         out_width = args.bits + args.classes
         g = torch.randn(args.batch, out_width, generator=generator).numpy()
-
-        folder = os.path.join(args.workdir, arch)
-        os.makedirs(folder, exist_ok=True)
-        weights_path = os.path.join(folder, "weights.safetensors")
-        write_safetensors(weights_path, weights, {"arch": arch, "seed": str(args.seed)})
-        np.save(os.path.join(folder, "input.npy"), x)
-        np.save(os.path.join(folder, "grad_output.npy"), g)
-
-        for mode in modes:
-            train = mode == "train"
-            result_path = os.path.join(folder, f"hashscope-{mode}.safetensors")
-            command = [args.binary, "forward", "--arch", arch, "--bits", str(args.bits), "--classes", str(args.classes),
-                       "--model", weights_path, "--input", os.path.join(folder, "input.npy"),
-                       "--grad-output", os.path.join(folder, "grad_output.npy"), "--out", result_path]
-            if not train:
-                command.append("--eval")
-            run = subprocess.run(command, capture_output=True, text=True)
-            label = f"{arch}/{mode}"
-            if run.returncode != 0:
-                all_pass = False
-                print(f"{label:12s} FAIL: hashscope forward exited {run.returncode}: {run.stderr.strip()}")
-                continue
-            ours = read_safetensors(result_path)
-            ref = reference(arch, args.bits, args.size, args.classes, weights, x, g, train, dtype)
-            if args.golden:
-                gold = os.path.join(args.golden, arch)
-                os.makedirs(gold, exist_ok=True)
-                write_safetensors(os.path.join(gold, "weights.safetensors"), weights, {"arch": arch})
-                np.save(os.path.join(gold, "input.npy"), x)
-                np.save(os.path.join(gold, "grad_output.npy"), g)
-                write_safetensors(os.path.join(gold, f"reference-{mode}.safetensors"),
-                                  {k: v.astype(np.float32) for k, v in ref.items()},
-                                  {"arch": arch, "mode": mode, "torch": torch.__version__})
-            rows, missing = compare(ours, ref)
-            failed = [r for r in rows if not r[1] <= args.tolerance]
-            ok = not failed and not missing
-            all_pass &= ok
-            worst = max(rows, key=lambda r: r[1]) if rows else ("-", float("nan"), 0, "")
-            byname = {r[0]: r[1] for r in rows}
-            print(f"{label:12s} {'PASS' if ok else 'FAIL'}  tensors={len(rows)}  output={byname.get('output', float('nan')):.2e}"
-                  f"  grad.input={byname.get('grad.input', float('nan')):.2e}  worst={worst[1]:.2e} ({worst[0]})")
-            for name, rel, scale, note in rows:
-                if args.verbose or rel > args.tolerance or note:
-                    print(f"    {name:60s} {rel:.3e}  (scale {scale:.3e}){'  FAIL' if rel > args.tolerance else ''}"
-                          f"{'  [' + note + ']' if note else ''}")
-            for line in missing:
-                print(f"    {line}  FAIL")
+        for draw in range(1, 4):
+            ok = check_case(args, arch, model, weights, x, g, modes, dtype)
+            gap = closest_max_pool_tie(model, x)
+            if ok or gap >= 1e-5 or draw == 3:
+                break
+            # A max-pool tie (see closest_max_pool_tie) explains a failed draw; a real error fails every draw.
+            print(f"{arch}: draw {draw} failed with two inputs of a max-pool window {gap:.1e} apart; drawing another input")
+            x = torch.randn(args.batch, 3, args.size, args.size, generator=generator).numpy()
+        all_pass &= ok
     print("ALL PASS" if all_pass else "SOME FAILED")
     return 0 if all_pass else 1
+
+
+def check_case(args, arch, model, weights, x, g, modes, dtype):
+    """Runs hashscope forward on one case in every mode and compares it with the reference;
+    prints a line per mode and returns whether all passed."""
+    all_pass = True
+    folder = os.path.join(args.workdir, arch)
+    os.makedirs(folder, exist_ok=True)
+    weights_path = os.path.join(folder, "weights.safetensors")
+    write_safetensors(weights_path, weights, {"arch": arch, "seed": str(args.seed)})
+    np.save(os.path.join(folder, "input.npy"), x)
+    np.save(os.path.join(folder, "grad_output.npy"), g)
+
+    for mode in modes:
+        train = mode == "train"
+        result_path = os.path.join(folder, f"hashscope-{mode}.safetensors")
+        command = [args.binary, "forward", "--arch", arch.removesuffix("+bn"), "--bits", str(args.bits), "--classes", str(args.classes),
+                   "--model", weights_path, "--input", os.path.join(folder, "input.npy"),
+                   "--grad-output", os.path.join(folder, "grad_output.npy"), "--out", result_path]
+        if not train:
+            command.append("--eval")
+        run = subprocess.run(command, capture_output=True, text=True)
+        label = f"{arch}/{mode}"
+        if run.returncode != 0:
+            all_pass = False
+            print(f"{label:12s} FAIL: hashscope forward exited {run.returncode}: {run.stderr.strip()}")
+            continue
+        ours = read_safetensors(result_path)
+        ref = reference(arch, args.bits, args.size, args.classes, weights, x, g, train, dtype)
+        if args.golden:
+            gold = os.path.join(args.golden, arch)
+            os.makedirs(gold, exist_ok=True)
+            write_safetensors(os.path.join(gold, "weights.safetensors"), weights, {"arch": arch})
+            np.save(os.path.join(gold, "input.npy"), x)
+            np.save(os.path.join(gold, "grad_output.npy"), g)
+            write_safetensors(os.path.join(gold, f"reference-{mode}.safetensors"),
+                              {k: v.astype(np.float32) for k, v in ref.items()},
+                              {"arch": arch, "mode": mode, "torch": torch.__version__})
+        rows, missing = compare(ours, ref)
+        failed = [r for r in rows if not r[1] <= args.tolerance]
+        ok = not failed and not missing
+        all_pass &= ok
+        worst = max(rows, key=lambda r: r[1]) if rows else ("-", float("nan"), 0, "")
+        byname = {r[0]: r[1] for r in rows}
+        print(f"{label:12s} {'PASS' if ok else 'FAIL'}  tensors={len(rows)}  output={byname.get('output', float('nan')):.2e}"
+              f"  grad.input={byname.get('grad.input', float('nan')):.2e}  worst={worst[1]:.2e} ({worst[0]})")
+        for name, rel, scale, note in rows:
+            if args.verbose or rel > args.tolerance or note:
+                print(f"    {name:60s} {rel:.3e}  (scale {scale:.3e}){'  FAIL' if rel > args.tolerance else ''}"
+                      f"{'  [' + note + ']' if note else ''}")
+        for line in missing:
+            print(f"    {line}  FAIL")
+    return all_pass
 
 
 if __name__ == "__main__":

@@ -90,7 +90,10 @@ struct BenchNetworkCommand: ParsableCommand {
         // Read by the kernels on first use, so before any network work.
         Parallel.configure(workers: threads)
         let architecture = Architecture(rawValue: arch)!
-        var network = architecture.build(.init(bits: bits, inputSize: inputSize, classes: classes, seed: seed))
+        // Batch norm as the model file has it, or else as the arch's recipe trains it.
+        let batchNorm = try model.map { architecture.batchNorm(inFileWith: try SafetensorsFile(path: $0).names, backbone: nil) }
+            ?? (TrainingRecipe.recipe(for: architecture)?.batchNorm ?? false)
+        var network = architecture.build(.init(bits: bits, inputSize: inputSize, classes: classes, seed: seed, batchNorm: batchNorm))
         if let model {
             try ModelFile.load(model, into: &network)
         }

@@ -58,7 +58,10 @@ struct ForwardCommand: ParsableCommand {
         guard x.rank == 4, x.shape[1] == 3, x.shape[2] == x.shape[3], x.shape[0] >= 1 else {
             throw CommandError("\(input): expected shape (N, 3, H, H), got \(x.shape)")
         }
-        network = architecture.build(.init(bits: bits, inputSize: x.shape[2], classes: classes))
+        // The weights decide whether the network has batch norm after the paper's convolutions.
+        let names = try SafetensorsFile(path: model).names
+        network = architecture.build(.init(bits: bits, inputSize: x.shape[2], classes: classes,
+                                           batchNorm: architecture.batchNorm(inFileWith: names, backbone: nil)))
         try ModelFile.load(model, into: &network)
         if let gradOutput { dy = try Self.readTensor(gradOutput) }
         network.zeroGrad()

@@ -37,11 +37,16 @@ struct TrainCommand: ParsableCommand {
             provenance and fingerprint under "warm_start". A head may start from a head of \
             another arch on the same backbone: only its fine-tuned backbone blocks are copied.
 
+            --batch-norm puts batch norm after the paper's convolutions of dsh, nin, dfeh, dah \
+            or dath trained from scratch (their papers have none; nin's recipe has it, \
+            --no-batch-norm trains NIN as published); the model file's provenance says so.
+
             Exit status: 0 model written; 2 bad input (unknown arch, optimizer, loss or protocol, \
             a gallery that cannot be opened or does not fit the protocol, bits outside \
-            8...1024, epochs <= 0, a missing --out folder, a checkpoint of another run, an \
-            --init-from model of another arch (for a head: another backbone), input or \
-            normalisation, or sharing no tensor): \
+            8...1024, epochs <= 0, a missing --out folder, a checkpoint of another run, \
+            --batch-norm for another arch or a head, an --init-from model of another arch \
+            (for a head: another backbone), input, normalisation or batch norm, or sharing \
+            no tensor): \
             one line on stderr, nothing written; 130 interrupted, checkpoint saved.
             """)
 
@@ -84,6 +89,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("backbone-weights"), help: ArgumentHelp("The backbone's imported weights (default: .cache/backbones/NAME.safetensors).", valueName: "file"))
     var backboneWeights: String?
 
+    @Flag(inversion: .prefixedNo, help: "Batch norm after the paper's convolutions (dsh, nin, dfeh, dah, dath from scratch; default: the recipe's, on for nin only).")
+    var batchNorm: Bool?
+
     @Option(name: .customLong("init-from"), help: ArgumentHelp("Start from this model's weights (written by `train`, same arch and input): tensors of the same name and shape are copied, the rest (a hash layer of another --bits) start from the seed.", valueName: "file"))
     var initFrom: String?
 
@@ -100,7 +108,8 @@ struct TrainCommand: ParsableCommand {
         TrainingRequest(arch: arch, bits: bits, dataset: split.dataset, protocolName: split.protocolName, epochs: epochs, batch: batch,
                         learningRate: lr, optimizer: optimizer, seed: split.seed, threads: threading.threads, backbone: backbone, size: size,
                         augmentCopies: augmentCopies, backboneWeights: backboneWeights, initFrom: initFrom, out: out,
-                        resume: resume, loss: loss, monitor: monitor, fineTunedBlocks: fineTuneBlocks, commandLine: commandLine)
+                        resume: resume, loss: loss, monitor: monitor, fineTunedBlocks: fineTuneBlocks, batchNorm: batchNorm,
+                        commandLine: commandLine)
     }
 
     func run() throws {

@@ -24,21 +24,58 @@ final class TrainEvalCommandTests: XCTestCase {
         try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
     }
 
-    /// A network that departs from its paper's layers says so in every model file it trains.
-    func testTheProvenanceOfNINSaysItsBatchNorm() throws {
+    /// Batch norm after the paper's convolutions is a recipe choice (nin's recipe has it, the
+    /// others take --batch-norm): the model file holds the norms, every command opens it as the
+    /// variant it is, and the provenance says where the network departs from its paper.
+    func testBatchNormIsARecipeChoiceThatTheFileAndItsProvenanceCarry() throws {
         let scratch = try ScratchDirectory()
         let gallery = try TinyGallery.make(in: scratch)
-        let out = scratch.path + "/nin.safetensors"
-        var arguments = trainArguments(gallery, out: out, epochs: 1)
-        arguments[2] = "nin"
-        let train = try CommandRunner.run(arguments)
-        XCTAssertEqual(train.status, 0, train.stderr)
-        let metadata = try XCTUnwrap(try ModelMetadata.decode(try SafetensorsFile(path: out).metadata, path: out))
-        let notes = try XCTUnwrap(metadata.provenance.notes)
-        XCTAssertTrue(notes.hasPrefix("hashscope train --arch nin"), notes)
-        XCTAssertTrue(notes.hasSuffix("; the network departs from its paper: batch norm after every mlpconv convolution, "
-                                      + "whose biases it replaces (NIN predates batch norm)"), notes)
-        XCTAssertTrue(try SafetensorsFile(path: out).names.contains("features.0.bn1.running_var"), "the norms' statistics are saved")
+        func train(_ arch: String, _ extra: [String], out name: String) throws -> (CommandResult, String) {
+            var arguments = trainArguments(gallery, out: scratch.path + "/" + name, epochs: 1) + extra
+            arguments[arguments.firstIndex(of: "--arch")! + 1] = arch
+            return (try CommandRunner.run(arguments), scratch.path + "/" + name)
+        }
+        func notes(_ path: String) throws -> String {
+            try XCTUnwrap(try ModelMetadata.decode(try SafetensorsFile(path: path).metadata, path: path)?.provenance.notes)
+        }
+        let departs = "; the network departs from its paper: batch norm after "
+        let (dshResult, dsh) = try train("dsh", ["--batch-norm"], out: "dsh-bn.safetensors")
+        XCTAssertEqual(dshResult.status, 0, dshResult.stderr)
+        let dshNames = try SafetensorsFile(path: dsh).names
+        XCTAssertTrue(dshNames.contains("features.1.running_mean"), "\(dshNames)")
+        XCTAssertFalse(dshNames.contains("features.0.bias"), "batch norm replaces the convolution's bias")
+        let dshNotes = try notes(dsh)
+        XCTAssertTrue(dshNotes.hasSuffix(departs + "each of its three convolutions, in place of their biases (the paper has none)"), dshNotes)
+        // eval rebuilds the batch-norm network from the file and reproduces train's figure.
+        let eval = try CommandRunner.run(["eval", "--model", dsh, "--dataset", gallery, "--protocol", "cifar10-full", "--json"],
+                                         environment: environment(scratch))
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        let evaluated = try XCTUnwrap(try json(eval.stdout)["map"] as? Double)
+        let recorded = try XCTUnwrap(try ModelMetadata.decode(try SafetensorsFile(path: dsh).metadata, path: dsh)?.provenance.meanAveragePrecision)
+        XCTAssertEqual(evaluated, recorded, accuracy: 1e-6)
+
+        let (ninResult, nin) = try train("nin", [], out: "nin.safetensors")
+        XCTAssertEqual(ninResult.status, 0, ninResult.stderr)
+        XCTAssertTrue(try SafetensorsFile(path: nin).names.contains("features.0.bn1.running_var"), "nin's recipe has batch norm")
+        let ninNotes = try notes(nin)
+        XCTAssertTrue(ninNotes.hasSuffix(departs + "every mlpconv convolution, in place of their biases (the paper has none)"), ninNotes)
+        let (plainResult, plain) = try train("nin", ["--no-batch-norm"], out: "nin-plain.safetensors")
+        XCTAssertEqual(plainResult.status, 0, plainResult.stderr)
+        XCTAssertFalse(try SafetensorsFile(path: plain).names.contains { $0.hasSuffix("running_mean") }, "NIN as published")
+        let plainNotes = try notes(plain)
+        XCTAssertFalse(plainNotes.contains("departs"), plainNotes)
+
+        // Refused with one line and exit 2: a network that has no such option, and a warm start
+        // across the variants (their layers are named differently).
+        let (cbam, _) = try train("cbam", ["--batch-norm"], out: "cbam.safetensors")
+        XCTAssertEqual(cbam.status, 2, cbam.stderr)
+        XCTAssertEqual(cbam.stderr, "hashscope: --batch-norm applies to the papers' networks trained from scratch "
+                       + "(dsh, nin, dfeh, dah, dath), not to arch 'cbam'\n")
+        let (across, acrossOut) = try train("nin", ["--init-from", plain], out: "across.safetensors")
+        XCTAssertEqual(across.status, 2, across.stderr)
+        XCTAssertTrue(across.stderr.hasPrefix("hashscope: \(plain): cannot start from it: batch norm: the file has none, this run it"),
+                      across.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: acrossOut))
     }
 
     func testTrainWritesAModelWithProvenanceThatEvalScoresAndCaches() throws {

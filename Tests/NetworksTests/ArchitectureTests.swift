@@ -103,10 +103,14 @@ final class PaperArchitectureTests: XCTestCase {
         var generator = SeededGenerator(seed: 11)
         let images = Tensor.randomNormal([2, 3, 32, 32], generator: &generator)
         // (The torchvision families take 224 x 224 and have no classifier: TorchvisionArchitectureTests.)
-        for arch in Architecture.allCases where !arch.isTorchvisionFamily {
-            var net = arch.build(.init(bits: 16, inputSize: 32, classes: 10, seed: 1))
+        let variants = Architecture.allCases.filter { !$0.isTorchvisionFamily }.map { ($0, false) }
+            + Architecture.allCases.filter(\.takesBatchNorm).map { ($0, true) }
+        for (arch, batchNorm) in variants {
+            var net = arch.build(.init(bits: 16, inputSize: 32, classes: 10, seed: 1, batchNorm: batchNorm))
             let names = net.stateDict.map(\.name)
             XCTAssertEqual(Set(names).count, names.count, "\(arch): duplicate parameter names")
+            // The batch-norm variant is the one its file's names say (how every command opens a file).
+            XCTAssertEqual(arch.batchNorm(inFileWith: names, backbone: nil), batchNorm, "\(arch) batch norm \(batchNorm)")
             let (output, cache) = net.forward(images, training: true)
             let (codes, logits) = net.split(output)
             XCTAssertEqual(codes.shape, [2, 16], "\(arch)")

@@ -20,9 +20,10 @@ final class TrainingLoopTests: XCTestCase {
         return RGBImage(width: 32, height: 32, pixels: pixels)
     }
 
-    private static func trainer(epochs: Int, seed: UInt64 = 3, optimizer: OptimizerChoice? = nil, bits: Int = 12) -> HashingTrainer {
+    private static func trainer(epochs: Int, seed: UInt64 = 3, optimizer: OptimizerChoice? = nil, bits: Int = 12,
+                                batchNorm: Bool? = nil) -> HashingTrainer {
         let configuration = TrainingConfiguration(arch: .dsh, bits: bits, classCount: classes, epochs: epochs,
-                                                  batchSize: 8, optimizer: optimizer, seed: seed)!
+                                                  batchSize: 8, optimizer: optimizer, seed: seed, batchNorm: batchNorm)!
         return HashingTrainer(configuration: configuration, items: Array(0..<(classes * perClass)),
                               labels: { .classIDs($0.map { $0 % classes }) }, load: { image($0) })
     }
@@ -118,6 +119,11 @@ final class TrainingLoopTests: XCTestCase {
             XCTAssertTrue(message.contains("optimizer: checkpoint has adam, this run sgd"), message)
         }
         XCTAssertEqual(other.position, TrainingPosition(), "a refused checkpoint changes nothing")
+        var normed = Self.trainer(epochs: 2, batchNorm: true)
+        XCTAssertThrowsError(try normed.restore(from: TrainingCheckpoint.load(path), source: path)) { error in
+            let message = (error as? TrainingResumeError)?.errorDescription ?? ""
+            XCTAssertTrue(message.contains("batch norm: checkpoint has false, this run true"), message)
+        }
     }
 
     func testAWarmStartCopiesTheSharedTensorsAndKeepsTheOthersSeeded() throws {

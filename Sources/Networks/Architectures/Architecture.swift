@@ -38,10 +38,14 @@ public enum Architecture: String, Sendable, CaseIterable, Codable {
         public var backbone: BackboneName?
         /// How many of the backbone's last blocks a head trains (1: its last stage).
         public var fineTunedBlocks: Int
+        /// Batch norm after the convolutions of a from-scratch network whose paper has none
+        /// (`takesBatchNorm`; `departureFromPaper` says where): a recipe choice, not the paper's.
+        public var batchNorm: Bool
 
         public init(bits: Int, inputSize: Int = 32, classes: Int? = nil, seed: UInt64 = 0, backbone: BackboneName? = nil,
-                    fineTunedBlocks: Int = 1) {
+                    fineTunedBlocks: Int = 1, batchNorm: Bool = false) {
             self.fineTunedBlocks = fineTunedBlocks
+            self.batchNorm = batchNorm
             self.bits = bits
             self.inputSize = inputSize
             self.classes = classes
@@ -50,13 +54,34 @@ public enum Architecture: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// What hashscope's from-scratch network changes in its paper's layers, said in every model
-    /// file it trains (provenance notes); nil where the layer list is the paper's.
-    public var departureFromPaper: String? {
+    /// Whether the from-scratch network can take `Configuration.batchNorm`: the papers' networks
+    /// without batch norm of their own (cbam has it already; heads sit on a backbone's).
+    public var takesBatchNorm: Bool {
         switch self {
-        case .nin: return "batch norm after every mlpconv convolution, whose biases it replaces (NIN predates batch norm)"
-        default: return nil
+        case .dsh, .nin, .dfeh, .dah, .dath: return true
+        default: return false
         }
+    }
+
+    /// Whether a model file with these tensor names holds the batch-norm variant: the file
+    /// decides, as it decides the classifier head, so files from before the option still load.
+    public func batchNorm(inFileWith names: some Sequence<String>, backbone: BackboneName?) -> Bool {
+        takesBatchNorm && backbone == nil && names.contains { $0.hasSuffix(".running_mean") }
+    }
+
+    /// What a from-scratch network built with `batchNorm` changes in its paper's layers, said in
+    /// every model file it trains (provenance notes); nil where the layer list is the paper's.
+    public func departureFromPaper(batchNorm: Bool) -> String? {
+        guard batchNorm && takesBatchNorm else { return nil }
+        let where_: String
+        switch self {
+        case .nin: where_ = "every mlpconv convolution"
+        case .dsh: where_ = "each of its three convolutions"
+        case .dfeh: where_ = "each of DSH's three convolutions (not in the enhancement layer)"
+        case .dah: where_ = "DSH's convolutions and the attention trunk's (not in the mask)"
+        default: where_ = "the backbone's two convolutions"
+        }
+        return "batch norm after \(where_), in place of their biases (the paper has none)"
     }
 
     /// The network, with random weights from the seed (a backbone head's last stage too: its
@@ -97,24 +122,29 @@ public enum Architecture: String, Sendable, CaseIterable, Codable {
     /// `secondStage` replaces its second convolution + ReLU.
     static func dshLayers(_ c: Configuration, secondStage: (any Layer)?, _ generator: inout SeededGenerator) -> [any Layer] {
         let side = DSHGeometry(inputSize: c.inputSize)
-        let first: [any Layer] = [
-            Conv2d(inChannels: 3, outChannels: 32, kernelSize: 5, padding: Padding(2), generator: &generator),
+        let first: [any Layer] = convolution(3, 32, c, &generator) + [
             MaxPool2d(kernelSize: 3, stride: 2),
             ReLU(),
         ]
-        let second: [any Layer] = secondStage.map { [$0] } ?? [
-            Conv2d(inChannels: 32, outChannels: 32, kernelSize: 5, padding: Padding(2), generator: &generator),
-            ReLU(),
-        ]
-        return first + second + [
-            AvgPool2d(kernelSize: 3, stride: 2),
-            Conv2d(inChannels: 32, outChannels: 64, kernelSize: 5, padding: Padding(2), generator: &generator),
+        let second: [any Layer] = secondStage.map { [$0] } ?? convolution(32, 32, c, &generator) + [ReLU()]
+        return first + second + [AvgPool2d(kernelSize: 3, stride: 2)] + convolution(32, 64, c, &generator) + [
             ReLU(),
             AvgPool2d(kernelSize: 3, stride: 2),
             Flatten(),
             Linear(inFeatures: 64 * side.last * side.last, outFeatures: 500, generator: &generator),
             ReLU(),
         ]
+    }
+}
+
+extension Architecture {
+    /// The papers' 5x5 'same' convolution, with batch norm after it (and no bias) when the
+    /// configuration asks: one layer or two.
+    static func convolution(_ inChannels: Int, _ outChannels: Int, _ c: Configuration,
+                            _ generator: inout SeededGenerator) -> [any Layer] {
+        let conv = Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 5, padding: Padding(2),
+                          bias: !c.batchNorm, generator: &generator)
+        return c.batchNorm ? [conv, BatchNorm2d(numFeatures: outChannels)] : [conv]
     }
 }
 

@@ -2,19 +2,18 @@ import Basics
 
 // The papers' architectures beyond DSH, sized for 32x32 inputs trained from scratch on two
 // cores. Each follows its paper's structure (where the attention sits, what is summed, which
-// activation makes the code); widths are small.
+// activation makes the code); widths are small. With `Configuration.batchNorm` the papers'
+// convolutions are followed by batch norm (`departureFromPaper` says which).
 extension Architecture {
     /// mlpconv(64, 5x5) -> maxpool 3/2 -> mlpconv(128, 5x5) -> maxpool 3/2 -> mlpconv(128, 3x3)
     /// -> global average pool (128) -> sigmoid latent layer (bits) -> classifier on the codes.
-    /// Every mlpconv convolution is followed by batch norm (the recipe's departure from NIN, which
-    /// predates it: without it, 12 epochs on cifar10-1000 reached mAP@all 0.19).
     static func nin(_ c: Configuration, _ generator: inout SeededGenerator) -> HashingNetwork {
         let features = Sequential([
-            MLPConv(inChannels: 3, channels: (64, 64, 64), kernelSize: 5, batchNorm: true, generator: &generator),
+            MLPConv(inChannels: 3, channels: (64, 64, 64), kernelSize: 5, batchNorm: c.batchNorm, generator: &generator),
             MaxPool2d(kernelSize: 3, stride: 2),
-            MLPConv(inChannels: 64, channels: (128, 128, 128), kernelSize: 5, batchNorm: true, generator: &generator),
+            MLPConv(inChannels: 64, channels: (128, 128, 128), kernelSize: 5, batchNorm: c.batchNorm, generator: &generator),
             MaxPool2d(kernelSize: 3, stride: 2),
-            MLPConv(inChannels: 128, channels: (128, 128, 128), kernelSize: 3, batchNorm: true, generator: &generator),
+            MLPConv(inChannels: 128, channels: (128, 128, 128), kernelSize: 3, batchNorm: c.batchNorm, generator: &generator),
             GlobalAvgPool2d(),
         ])
         return HashingNetwork(features: features, featureCount: 128, bits: c.bits, classes: c.classes ?? 10,
@@ -33,10 +32,7 @@ extension Architecture {
     /// DSH whose second stage is (1 + M(x)) * T(x): trunk conv5x5(32) + ReLU, soft mask; a
     /// linear hash layer under the pairwise loss, as DSH.
     static func dah(_ c: Configuration, _ generator: inout SeededGenerator) -> HashingNetwork {
-        let trunk = Sequential([
-            Conv2d(inChannels: 32, outChannels: 32, kernelSize: 5, padding: Padding(2), generator: &generator),
-            ReLU(),
-        ])
+        let trunk = Sequential(convolution(32, 32, c, &generator) + [ReLU()])
         let attention = ResidualSoftMaskAttention(trunk: trunk, inChannels: 32, outChannels: 32, generator: &generator)
         return HashingNetwork(features: Sequential(dshLayers(c, secondStage: attention, &generator)), featureCount: 500,
                               bits: c.bits, classes: c.classes, activation: .linear, generator: &generator)
@@ -57,14 +53,8 @@ extension Architecture {
             ("fc", Linear(inFeatures: 64, outFeatures: 256, generator: &generator)),
         ])
         let features = Sequential(named: [
-            ("backbone", Sequential([
-                Conv2d(inChannels: 3, outChannels: 32, kernelSize: 5, padding: Padding(2), generator: &generator),
-                MaxPool2d(kernelSize: 3, stride: 2),
-                ReLU(),
-                Conv2d(inChannels: 32, outChannels: 64, kernelSize: 5, padding: Padding(2), generator: &generator),
-                ReLU(),
-                AvgPool2d(kernelSize: 3, stride: 2),
-            ])),
+            ("backbone", Sequential(convolution(3, 32, c, &generator) + [MaxPool2d(kernelSize: 3, stride: 2), ReLU()]
+                                    + convolution(32, 64, c, &generator) + [ReLU(), AvgPool2d(kernelSize: 3, stride: 2)])),
             ("streams", Branches(positionStream, channelStream, merge: .sum, names: ("position", "channel"))),
             ("relu", ReLU()),
         ])

@@ -52,9 +52,7 @@ public struct HashingTrainer {
         let recipe = configuration.recipe
         self.configuration = configuration
         self.recipe = recipe
-        network = configuration.arch.build(.init(bits: configuration.bits, inputSize: recipe.inputSize,
-                                                 classes: configuration.classes, seed: configuration.seed,
-                                                 backbone: configuration.backbone, fineTunedBlocks: configuration.fineTunedBlocks ?? 1))
+        network = configuration.arch.build(configuration.networkConfiguration)
         if let pretrained {
             precondition(pretrained.fineTunedBlocks == configuration.fineTunedBlocks ?? 1, "the backbone is cut where the head starts")
             network.loadPretrainedStage(from: pretrained)
@@ -167,6 +165,7 @@ public struct HashingTrainer {
         differs("augmented copies", saved.augmentedCopies ?? 0, configuration.augmentedCopies ?? 0)
         differs("loss", saved.loss?.rawValue ?? "the recipe's", configuration.loss?.rawValue ?? "the recipe's")
         differs("fine-tuned blocks", saved.fineTunedBlocks ?? 1, configuration.fineTunedBlocks ?? 1)
+        differs("batch norm", saved.networkConfiguration.batchNorm, configuration.networkConfiguration.batchNorm)
         guard problems.isEmpty else { throw TrainingResumeError(source: source, problems: problems) }
 
         let stored = Dictionary(checkpoint.model, uniquingKeysWith: { first, _ in first })

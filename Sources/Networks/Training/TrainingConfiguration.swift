@@ -23,15 +23,18 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var loss: LossChoice?
     /// How many of the backbone's last blocks a head fine-tunes (nil: 1, its last stage).
     public var fineTunedBlocks: Int?
+    /// Batch norm after the paper's convolutions in place of the recipe's choice (nil: the recipe's).
+    public var batchNorm: Bool?
 
     /// The recipe's defaults for `arch` (as a head on `backbone`), overridden where an argument
     /// is given. Nil when there is no such recipe.
     public init?(arch: Architecture, bits: Int, classCount: Int, epochs: Int, batchSize: Int? = nil,
                  learningRate: Double? = nil, optimizer: OptimizerChoice? = nil, seed: UInt64 = 0,
                  backbone: BackboneName? = nil, inputSize: Int? = nil, augmentedCopies: Int? = nil, loss: LossChoice? = nil,
-                 fineTunedBlocks: Int? = nil) {
+                 fineTunedBlocks: Int? = nil, batchNorm: Bool? = nil) {
         guard var recipe = TrainingRecipe.recipe(for: arch, backbone: backbone) else { return nil }
         self.fineTunedBlocks = fineTunedBlocks
+        self.batchNorm = batchNorm
         if let loss { recipe.objective = loss.objective }
         self.loss = loss
         self.backbone = backbone
@@ -47,17 +50,26 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         self.seed = seed
     }
 
-    /// The recipe, with `inputSize` and `loss` when given.
+    /// The recipe, with `inputSize`, `loss` and `batchNorm` when given.
     public var recipe: TrainingRecipe {
         guard var recipe = TrainingRecipe.recipe(for: arch, backbone: backbone) else { preconditionFailure("\(arch) has no training recipe") }
         if let inputSize { recipe.inputSize = inputSize }
         if let loss { recipe.objective = loss.objective }
+        if let batchNorm { recipe.batchNorm = batchNorm }
         return recipe
+    }
+
+    /// The network this run trains, with random weights from the seed.
+    public var networkConfiguration: Architecture.Configuration {
+        let recipe = self.recipe
+        return .init(bits: bits, inputSize: recipe.inputSize, classes: classes, seed: seed, backbone: backbone,
+                     fineTunedBlocks: fineTunedBlocks ?? 1, batchNorm: recipe.batchNorm && arch.takesBatchNorm && backbone == nil)
     }
 
     private enum CodingKeys: String, CodingKey {
         case arch, bits, classes, epochs, batchSize = "batch_size", learningRate = "learning_rate", optimizer, seed, backbone
         case inputSize = "input_size", augmentedCopies = "augmented_copies", loss, fineTunedBlocks = "fine_tuned_blocks"
+        case batchNorm = "batch_norm"
     }
 }
 

@@ -36,7 +36,7 @@ public struct LoadedModel: Sendable {
         }
         let fineTuned = metadata.backboneFineTunedBlocks ?? 1  // validated by decode
         var network = arch.build(.init(bits: metadata.bits, inputSize: size.width, classes: classes, seed: 0, backbone: backbone,
-                                       fineTunedBlocks: fineTuned))
+                                       fineTunedBlocks: fineTuned, batchNorm: arch.batchNorm(inFileWith: file.names, backbone: backbone)))
         do { try ModelFile.load(file, into: &network) } catch { throw ServiceError(error.localizedDescription) }
         self.backbone = try backbone.map { name throws(ServiceError) in
             // The head's file holds no backbone weights: they come from the repository's cache.

@@ -56,6 +56,10 @@ public struct TrainingPlan {
         if request.augmentCopies > 0 && backbone == nil {
             throw ServiceError("--augment-copies augments cached backbone features: it needs --backbone")
         }
+        if let batchNorm = request.batchNorm, !arch.takesBatchNorm || backbone != nil {
+            let flag = batchNorm ? "--batch-norm" : "--no-batch-norm"
+            throw ServiceError("\(flag) applies to the papers' networks trained from scratch (\(Architecture.allCases.filter(\.takesBatchNorm).map(\.rawValue).joined(separator: ", "))), not to arch '\(arch.rawValue)'\(backbone.map { " on \($0.rawValue)" } ?? "")")
+        }
         if let n = request.fineTunedBlocks {
             guard let backbone else { throw ServiceError("--fine-tune-blocks says how much of a pretrained backbone trains: it needs --backbone") }
             guard (1...backbone.maxFineTunedBlocks).contains(n) else {
@@ -101,7 +105,8 @@ public struct TrainingPlan {
                                                         optimizer: optimizer, seed: request.seed, backbone: backbone,
                                                         inputSize: request.size,
                                                         augmentedCopies: request.augmentCopies > 0 ? request.augmentCopies : nil,
-                                                        loss: loss, fineTunedBlocks: request.fineTunedBlocks) else {
+                                                        loss: loss, fineTunedBlocks: request.fineTunedBlocks,
+                                                        batchNorm: request.batchNorm) else {
             preconditionFailure("checked above: \(arch) has a recipe")
         }
         if let backbone {
@@ -188,6 +193,11 @@ public struct TrainingPlan {
         differs("backbone", metadata.backbone ?? "none", backbone?.rawValue ?? "none")
         differs("input size", "\(metadata.inputSize.height)x\(metadata.inputSize.width)", "\(recipe.inputSize)x\(recipe.inputSize)")
         differs("normalization", metadata.normalization.description, recipe.normalization.description)
+        if let arch = Architecture(rawValue: metadata.arch) {
+            // The batch-norm variant names its layers differently: the two do not share weights.
+            let theirs = arch.batchNorm(inFileWith: tensors.keys, backbone: backbone)
+            differs("batch norm", theirs ? "it" : "none", c.networkConfiguration.batchNorm ? "it" : "none")
+        }
         guard problems.isEmpty else { throw ServiceError("\(path): cannot start from it: " + problems.joined(separator: "; ")) }
         let shared = stageOnly ? tensors.filter { $0.key.hasPrefix(HashingNetwork.backboneStagePrefix) } : tensors
         let plan = try trainer.warmStart(from: shared, source: path)
@@ -243,7 +253,7 @@ public struct TrainingPlan {
         let evaluation = try evaluate(on: data, progress: progress)
         if progress != nil { reporter.endProgressLine() }
         // The command line, and where a from-scratch network departs from its paper's layers.
-        let departure = c.backbone == nil ? c.arch.departureFromPaper : nil
+        let departure = c.arch.departureFromPaper(batchNorm: c.networkConfiguration.batchNorm)
         let notes = request.commandLine + (departure.map { "; the network departs from its paper: \($0)" } ?? "")
         let metadata = ModelMetadata(
             arch: c.arch.rawValue, bits: c.bits,

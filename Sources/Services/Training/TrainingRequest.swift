@@ -20,6 +20,8 @@ public struct TrainingRequest: Sendable {
     public var augmentCopies: Int
     /// With a backbone: how many of its last blocks the head fine-tunes (nil: 1, its last stage).
     public var fineTunedBlocks: Int?
+    /// Batch norm after the paper's convolutions, or not (nil: the recipe's choice).
+    public var batchNorm: Bool?
     public var backboneWeights: String?
     public var initFrom: String?
     /// Queries of the monitor sample measured after every epoch (0: none).
@@ -33,8 +35,10 @@ public struct TrainingRequest: Sendable {
     public init(arch: String, bits: Int, dataset: String, protocolName: String, epochs: Int, batch: Int? = nil,
                 learningRate: Double? = nil, optimizer: String? = nil, seed: UInt64 = 0, threads: Int, backbone: String? = nil,
                 size: Int? = nil, augmentCopies: Int = 0, backboneWeights: String? = nil, initFrom: String? = nil, out: String,
-                resume: Bool = false, loss: String? = nil, monitor: Int = 0, fineTunedBlocks: Int? = nil, commandLine: String) {
+                resume: Bool = false, loss: String? = nil, monitor: Int = 0, fineTunedBlocks: Int? = nil, batchNorm: Bool? = nil,
+                commandLine: String) {
         self.fineTunedBlocks = fineTunedBlocks
+        self.batchNorm = batchNorm
         self.arch = arch
         self.bits = bits
         self.dataset = dataset
