@@ -213,6 +213,14 @@ final class BackboneHeadCommandTests: XCTestCase {
         XCTAssertGreaterThan(map, 0.9578, "the CNN+CBAM+LSH paper's Corel-1k MAP")
     }
 
+    /// CI's sample of the dah heads on EfficientNet-Lite0 (the Corel-1k one: the cheapest
+    /// protocol that shows the pair; the CIFAR-10 one, scripts/eval-committed-models).
+    func testCommittedCorelDAHHeadReproducesItsRecordedMAP() throws {
+        let map = try reevaluateCommittedHead("corel1k-effnet-dah-48", arch: "dah",
+                                              dataset: "corel:" + TestPaths.sharedDataset("corel1k/images"), protocol: "corel1k")
+        XCTAssertGreaterThan(map, 0.9578, "the CNN+CBAM+LSH paper's Corel-1k MAP")
+    }
+
     /// CI's sample of the committed CIFAR-10 heads (cbam on EfficientNet-Lite0; every one:
     /// scripts/eval-committed-models): the 12-bit hash-centers head from the images end to end,
     /// 60,000 backbone passes (issue 17).
