@@ -73,15 +73,15 @@ public enum Architecture: String, Sendable, CaseIterable, Codable {
     /// every model file it trains (provenance notes); nil where the layer list is the paper's.
     public func departureFromPaper(batchNorm: Bool) -> String? {
         guard batchNorm && takesBatchNorm else { return nil }
-        let where_: String
+        let placement: String
         switch self {
-        case .nin: where_ = "every mlpconv convolution"
-        case .dsh: where_ = "each of its three convolutions"
-        case .dfeh: where_ = "each of DSH's three convolutions (not in the enhancement layer)"
-        case .dah: where_ = "DSH's convolutions and the attention trunk's (not in the mask)"
-        default: where_ = "the backbone's two convolutions"
+        case .nin: placement = "every mlpconv convolution"
+        case .dsh: placement = "each of its three convolutions"
+        case .dfeh: placement = "each of DSH's three convolutions (not in the enhancement layer)"
+        case .dah: placement = "DSH's convolutions and the attention trunk's (not in the mask)"
+        default: placement = "the backbone's two convolutions"
         }
-        return "batch norm after \(where_), in place of their biases (the paper has none)"
+        return "batch norm after \(placement), in place of their biases (the paper has none)"
     }
 
     /// The network, with random weights from the seed (a backbone head's last stage too: its
