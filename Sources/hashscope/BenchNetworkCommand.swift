@@ -91,11 +91,12 @@ struct BenchNetworkCommand: ParsableCommand {
         Parallel.configure(workers: threads)
         let architecture = Architecture(rawValue: arch)!
         // Batch norm as the model file has it, or else as the arch's recipe trains it.
-        let batchNorm = try model.map { architecture.batchNorm(inFileWith: try SafetensorsFile(path: $0).names, backbone: nil) }
+        let file = try model.map { try SafetensorsFile(path: $0) }
+        let batchNorm = file.map { architecture.batchNorm(inFileWith: $0.names, backbone: nil) }
             ?? (TrainingRecipe.recipe(for: architecture)?.batchNorm ?? false)
         var network = architecture.build(.init(bits: bits, inputSize: inputSize, classes: classes, seed: seed, batchNorm: batchNorm))
-        if let model {
-            try ModelFile.load(model, into: &network)
+        if let file {
+            try ModelFile.load(file, into: &network)
         }
         var generator = SeededGenerator(seed: seed &+ 1)
         let input = Tensor.randomNormal([batch, 3, inputSize, inputSize], generator: &generator)

@@ -59,10 +59,10 @@ struct ForwardCommand: ParsableCommand {
             throw CommandError("\(input): expected shape (N, 3, H, H), got \(x.shape)")
         }
         // The weights decide whether the network has batch norm after the paper's convolutions.
-        let names = try SafetensorsFile(path: model).names
+        let file = try SafetensorsFile(path: model)
         network = architecture.build(.init(bits: bits, inputSize: x.shape[2], classes: classes,
-                                           batchNorm: architecture.batchNorm(inFileWith: names, backbone: nil)))
-        try ModelFile.load(model, into: &network)
+                                           batchNorm: architecture.batchNorm(inFileWith: file.names, backbone: nil)))
+        try ModelFile.load(file, into: &network)
         if let gradOutput { dy = try Self.readTensor(gradOutput) }
         network.zeroGrad()
         let (output, cache) = network.forward(x, training: !eval)

@@ -63,10 +63,13 @@ public enum Architecture: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// Whether the network built on `backbone` (nil: from scratch) can take batch norm: a head never.
+    public func takesBatchNorm(on backbone: BackboneName?) -> Bool { takesBatchNorm && backbone == nil }
+
     /// Whether a model file with these tensor names holds the batch-norm variant: the file
     /// decides, as it decides the classifier head, so files from before the option still load.
     public func batchNorm(inFileWith names: some Sequence<String>, backbone: BackboneName?) -> Bool {
-        takesBatchNorm && backbone == nil && names.contains { $0.hasSuffix(".running_mean") }
+        takesBatchNorm(on: backbone) && names.contains { $0.hasSuffix(".running_mean") }
     }
 
     /// What a from-scratch network built with `batchNorm` changes in its paper's layers, said in

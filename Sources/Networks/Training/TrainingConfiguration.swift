@@ -63,7 +63,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var networkConfiguration: Architecture.Configuration {
         let recipe = self.recipe
         return .init(bits: bits, inputSize: recipe.inputSize, classes: classes, seed: seed, backbone: backbone,
-                     fineTunedBlocks: fineTunedBlocks ?? 1, batchNorm: recipe.batchNorm && arch.takesBatchNorm && backbone == nil)
+                     fineTunedBlocks: fineTunedBlocks ?? 1, batchNorm: recipe.batchNorm && arch.takesBatchNorm(on: backbone))
     }
 
     private enum CodingKeys: String, CodingKey {

@@ -56,7 +56,7 @@ public struct TrainingPlan {
         if request.augmentCopies > 0 && backbone == nil {
             throw ServiceError("--augment-copies augments cached backbone features: it needs --backbone")
         }
-        if let batchNorm = request.batchNorm, !arch.takesBatchNorm || backbone != nil {
+        if let batchNorm = request.batchNorm, !arch.takesBatchNorm(on: backbone) {
             let flag = batchNorm ? "--batch-norm" : "--no-batch-norm"
             throw ServiceError("\(flag) applies to the papers' networks trained from scratch (\(Architecture.allCases.filter(\.takesBatchNorm).map(\.rawValue).joined(separator: ", "))), not to arch '\(arch.rawValue)'\(backbone.map { " on \($0.rawValue)" } ?? "")")
         }
