@@ -62,20 +62,7 @@ final class ConvolutionForwardPathsTests: SmallMapWinogradTestCase {
     }
 
     func testDepthwiseStridesSizesAndPaddings() {
-        let cases: [(kernel: (Int, Int), stride: (Int, Int), padding: Padding, size: (Int, Int), multiplier: Int)] = [
-            ((3, 3), (1, 1), Padding(1), (7, 7), 1),
-            ((5, 5), (1, 1), Padding(2), (10, 13), 1),
-            ((3, 3), (2, 2), Padding(top: 0, bottom: 1, left: 0, right: 1), (14, 14), 1),   // TF 'same', even
-            ((5, 5), (2, 2), Padding(top: 1, bottom: 2, left: 1, right: 2), (28, 28), 1),   // TF 'same', even
-            ((5, 5), (2, 2), Padding(2), (15, 9), 1),                                      // odd sizes
-            ((3, 3), (2, 2), .zero, (9, 40), 2),                                           // multiplier 2, no padding
-            ((3, 3), (2, 2), Padding(top: 0, bottom: 0, left: 6, right: 0), (5, 6), 1),    // left padding as wide as the rows
-            ((3, 2), (2, 2), Padding(top: 1, bottom: 0, left: 1, right: 0), (7, 6), 1),    // even kernel: 2*Wq < left + W
-            ((3, 5), (1, 2), Padding(top: 1, bottom: 1, left: 2, right: 2), (6, 11), 1),   // rectangular, mixed strides
-            ((3, 3), (3, 3), Padding(1), (11, 10), 1),                                     // stride 3
-            ((1, 1), (2, 2), .zero, (5, 5), 3),
-        ]
-        for (index, c) in cases.enumerated() {
+        for (index, c) in DepthwiseCases.all.enumerated() {
             let channels = 3
             for bias in [true, false] {
                 let layer = conv(channels, channels * c.multiplier, kernelHeight: c.kernel.0, kernelWidth: c.kernel.1,

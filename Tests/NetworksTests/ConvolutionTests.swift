@@ -37,7 +37,7 @@ final class ConvolutionTests: SmallMapWinogradTestCase {
 
     func testGradientsDepthwise() {
         checkGradients(conv(3, 3, padding: 1, groups: 3), input: TestTensors.normal([2, 3, 5, 5], seed: 14), "depthwise")
-        // Stride 1 runs the padded-plane kernel, other strides the row-by-row one.
+        // Stride 1 and stride 2, both on the stride phases (DepthwiseBackwardTests has the other shapes).
         checkGradients(conv(2, 4, kernel: 3, padding: Padding(top: 2, bottom: 0, left: 1, right: 2), groups: 2, bias: false),
                        input: TestTensors.normal([2, 2, 5, 4], seed: 24), "depthwise x2 asymmetric")
         checkGradients(conv(2, 4, kernel: 3, stride: 2, padding: Padding(top: 1, bottom: 0, left: 0, right: 1), groups: 2),

@@ -69,9 +69,7 @@ public struct BackboneFeatures: Sendable {
             progress(done + batches.skippedCount, indices.count)
         }
         if itemShape.isEmpty {  // nothing readable: shape from the network's geometry
-            let n = backbone.fineTunedBlocks, reduction = backbone.name.reduction(fineTuning: n)
-            let side = (preprocessor.height + reduction - 1) / reduction
-            itemShape = [backbone.name.trunkChannels(fineTuning: n), side, side]
+            itemShape = backbone.name.trunkShape(fineTuning: backbone.fineTunedBlocks, inputSize: preprocessor.height)
             values = [Float](repeating: 0, count: count * itemShape.reduce(1, *))
         }
         return (BackboneFeatures(itemShape: itemShape, values: values, readable: readable), batches.skipped)

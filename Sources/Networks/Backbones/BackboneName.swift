@@ -58,6 +58,13 @@ public enum BackboneName: String, Sendable, Codable, CaseIterable {
         efficientNetLite.map { EfficientNetLiteConfig($0).trunkReduction(fineTuning: n) } ?? 32
     }
 
+    /// The trunk's output for one square image of side `inputSize`: (channels, side, side), every
+    /// stride-2 step rounding up.
+    public func trunkShape(fineTuning n: Int = 1, inputSize: Int) -> [Int] {
+        let reduction = reduction(fineTuning: n), side = (inputSize + reduction - 1) / reduction
+        return [trunkChannels(fineTuning: n), side, side]
+    }
+
     /// What the trunk is, for feature caches' metadata.
     public func trunkDescription(fineTuning n: Int = 1) -> String {
         guard let variant = efficientNetLite else { return "trunk (conv1 to layer4.1)" }

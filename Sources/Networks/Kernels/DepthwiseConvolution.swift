@@ -12,11 +12,11 @@ import Basics
 // rows of 8 or more outputs as 8-wide pieces of rows written straight to y; narrower ones over
 // the flattened plane, the Wq - W' extra columns per row dropped when the result is copied out.
 //
-// Backward, stride 1: the input plane is copied into a zero-padded plane of row length
-// Wp = W + left + right, and the gradient is accumulated at that row length too. Then each
-// kernel tap (i, j) is ONE long axpy or dot over t < (H'-1)*Wp + W', instead of one short one per
-// output row; the Wp - W' extra columns per row are zero in dy, so they add nothing. Other
-// strides run tap by tap over the output rows and columns whose input lies inside the image.
+// Backward (any stride), on the same phases: dy is laid out at row length Wq (its Wq - W' extra
+// columns zero), so tap (i, j)'s weight gradient is ONE dot of it with the tap's shifted phase
+// and its share of dx ONE axpy into the phases' gradient, fused into one pass over the plane,
+// instead of one short dot and axpy per output row (library calls on 5 x 5 maps cost more
+// than their arithmetic); that gradient is gathered back into dx at the end.
 
 enum DepthwiseConvolution {
     /// x: (N,C,H,W), weight: (K,1,kh,kw) with K = C * multiplier, bias: (K) or nil
@@ -31,11 +31,7 @@ enum DepthwiseConvolution {
     static func backward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                          dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
                          dBias: UnsafeMutablePointer<Float>?, shape s: ConvolutionShape) {
-        if s.geometry.strideHeight == 1 && s.geometry.strideWidth == 1 {
-            backwardUnitStride(x: x, weight: weight, dy: dy, dx: dx, dWeight: dWeight, dBias: dBias, shape: s)
-        } else {
-            backwardStrided(x: x, weight: weight, dy: dy, dx: dx, dWeight: dWeight, dBias: dBias, shape: s)
-        }
+        backwardPhased(x: x, weight: weight, dy: dy, dx: dx, dWeight: dWeight, dBias: dBias, shape: s)
     }
 
     // MARK: forward, any stride
@@ -245,30 +241,15 @@ enum DepthwiseConvolution {
         }
     }
 
-    // MARK: backward, stride 1
+    // MARK: backward, any stride
 
-    /// The padded plane's sizes and the length of each tap's axpy.
-    private struct PaddedPlane {
-        let width: Int, height: Int, span: Int
-        init(_ g: WindowGeometry) {
-            width = g.width + g.padding.left + g.padding.right
-            height = g.height + g.padding.top + g.padding.bottom
-            span = (g.outputHeight - 1) * width + g.outputWidth
-        }
-    }
-
-    /// x plane (H,W) -> padded (Hp,Wp), zero borders.
-    private static func pad(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ p: PaddedPlane, into padded: UnsafeMutablePointer<Float>) {
-        padded.update(repeating: 0, count: p.height * p.width)
-        for ih in 0..<g.height {
-            (padded + (ih + g.padding.top) * p.width + g.padding.left).update(from: x + ih * g.width, count: g.width)
-        }
-    }
-
-    /// dy: (N,K,H',W') -> dx: (N,C,H,W), dW (K,1,kh,kw) +=, db (K) +=; stride 1.
-    private static func backwardUnitStride(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                                           dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
-                                           dBias: UnsafeMutablePointer<Float>?, shape s: ConvolutionShape) {
+    /// dy: (N,K,H',W') -> dx: (N,C,H,W), dW (K,1,kh,kw) +=, db (K) +=, any stride, on the input's
+    /// stride phases as the forward pass reads them: dy is laid out at the phases' row length Wq,
+    /// so each tap is one fused dot (its dW) and axpy (into the phases' gradient) over the
+    /// flattened plane; that gradient is then gathered back into dx.
+    private static func backwardPhased(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                                       dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
+                                       dBias: UnsafeMutablePointer<Float>?, shape s: ConvolutionShape) {
         let px = SharedPointer(UnsafeBufferPointer(start: x, count: s.batch * s.inputImage))
         let pw = SharedPointer(UnsafeBufferPointer(start: weight, count: s.weightCount))
         let pdy = SharedPointer(UnsafeBufferPointer(start: dy, count: s.batch * s.outputImage))
@@ -278,114 +259,95 @@ enum DepthwiseConvolution {
         let channels = s.geometry.channels
         let workers = Parallel.workerCount(for: s.batch * s.outputImage * s.geometry.kernelArea, minimumPerWorker: 65_536)
         Parallel.forEachRange(count: channels, workers: min(workers, channels)) { _, range in
-            let g = s.geometry, p = PaddedPlane(g), multiplier = s.outChannels / channels
-            let padded = UnsafeMutablePointer<Float>.allocate(capacity: p.height * p.width)
-            defer { padded.deallocate() }
-            let dPadded = UnsafeMutablePointer<Float>.allocate(capacity: p.height * p.width)
-            defer { dPadded.deallocate() }
-            let grad = UnsafeMutablePointer<Float>.allocate(capacity: g.outputHeight * p.width)
+            guard !range.isEmpty else { return }
+            let g = s.geometry, p = PhasePlanes(g), multiplier = s.outChannels / channels, area = g.kernelArea
+            let size = p.phaseCount * p.phaseSize
+            let q = UnsafeMutablePointer<Float>.allocate(capacity: size)
+            defer { q.deallocate() }
+            q.update(repeating: 0, count: size)
+            let dq = UnsafeMutablePointer<Float>.allocate(capacity: size)
+            defer { dq.deallocate() }
+            let row = UnsafeMutablePointer<Float>.allocate(capacity: rowScratch(p, g))
+            defer { row.deallocate() }
+            row.update(repeating: 0, count: rowScratch(p, g))
+            // dy of one output plane in rows of Wq; the extra columns and the tail stay 0, so the
+            // taps' dots and axpys over whole tiles add nothing there.
+            let grad = UnsafeMutablePointer<Float>.allocate(capacity: p.tiledSpan)
             defer { grad.deallocate() }
-            grad.update(repeating: 0, count: g.outputHeight * p.width)  // the scratch columns stay 0
+            grad.update(repeating: 0, count: p.tiledSpan)
+            let offsets = (0..<area).map { p.offset($0 / g.kernelWidth, $0 % g.kernelWidth) }
+            let vectors = (p.span + 7) / 8 * 8  // the flattened plane in whole vectors (<= tiledSpan)
             for c in range {
                 for n in 0..<s.batch {
-                    pad(px.base + (n * channels + c) * g.inputPlane, g, p, into: padded)
-                    dPadded.update(repeating: 0, count: p.height * p.width)
+                    phases(px.base + (n * channels + c) * g.inputPlane, g, p, into: q, row: row)
+                    dq.update(repeating: 0, count: size)
                     for k in (c * multiplier)..<((c + 1) * multiplier) {
                         let dyPlane = pdy.base + (n * s.outChannels + k) * g.outputPlane
                         var total: Float = 0
                         for oh in 0..<g.outputHeight {
-                            let row = dyPlane + oh * g.outputWidth
-                            (grad + oh * p.width).update(from: row, count: g.outputWidth)
-                            for ow in 0..<g.outputWidth { total += row[ow] }
+                            let src = dyPlane + oh * g.outputWidth
+                            (grad + oh * p.rowLength).update(from: src, count: g.outputWidth)
+                            for ow in 0..<g.outputWidth { total += src[ow] }
                         }
                         pdb?.base[k] += total
-                        for i in 0..<g.kernelHeight {
-                            for j in 0..<g.kernelWidth {
-                                let tap = (k * g.kernelHeight + i) * g.kernelWidth + j, shift = i * p.width + j
-                                // dW_ij += dy . padded[i*Wp + j ...];  dPadded[i*Wp + j ...] += w_ij * dy
-                                pdw.base[tap] += BLAS.sdot(p.span, grad, 1, padded + shift, 1)
-                                BLAS.saxpy(p.span, pw.base[tap], grad, 1, dPadded + shift)
-                            }
+                        for tap in 0..<area {
+                            pdw.base[k * area + tap] += dotAndAxpy(grad, q + offsets[tap], weight: pw.base[k * area + tap],
+                                                                   into: dq + offsets[tap], count: vectors)
                         }
                     }
-                    let dInput = pdx.base + (n * channels + c) * g.inputPlane
-                    for ih in 0..<g.height {
-                        (dInput + ih * g.width).update(from: dPadded + (ih + g.padding.top) * p.width + g.padding.left, count: g.width)
-                    }
+                    gather(dq, g, p, into: pdx.base + (n * channels + c) * g.inputPlane)
                 }
             }
         }
     }
 
-    // MARK: backward, other strides
+    /// Returns the sum of grad[t] * x[t] and adds weight * grad[t] to dx[t], t < count (a
+    /// multiple of 8): a tap's dW and its share of the phases' gradient in one pass.
+    @inline(__always)
+    private static func dotAndAxpy(_ grad: UnsafePointer<Float>, _ x: UnsafePointer<Float>, weight: Float,
+                                   into dx: UnsafeMutablePointer<Float>, count: Int) -> Float {
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func addTo(_ p: UnsafeMutablePointer<Float>, _ v: V) {
+            UnsafeMutableRawPointer(p).storeBytes(of: load(p) + v, as: V.self)
+        }
+        let w = V(repeating: weight)
+        var a0 = V(), a1 = V()
+        var t = 0
+        while t + 16 <= count {
+            let g0 = load(grad + t), g1 = load(grad + t + 8)
+            a0 += g0 * load(x + t)
+            a1 += g1 * load(x + t + 8)
+            addTo(dx + t, w * g0)
+            addTo(dx + t + 8, w * g1)
+            t += 16
+        }
+        if t < count {
+            let g0 = load(grad + t)
+            a0 += g0 * load(x + t)
+            addTo(dx + t, w * g0)
+        }
+        return (a0 + a1).sum()
+    }
 
-    /// dy: (N,K,H',W') -> dx: (N,C,H,W), dW (K,1,kh,kw) +=, db (K) +=; any stride.
-    private static func backwardStrided(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                                        dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
-                                        dBias: UnsafeMutablePointer<Float>?, shape s: ConvolutionShape) {
-        let px = SharedPointer(UnsafeBufferPointer(start: x, count: s.batch * s.inputImage))
-        let pw = SharedPointer(UnsafeBufferPointer(start: weight, count: s.weightCount))
-        let pdy = SharedPointer(UnsafeBufferPointer(start: dy, count: s.batch * s.outputImage))
-        let pdx = SharedMutablePointer(UnsafeMutableBufferPointer(start: dx, count: s.batch * s.inputImage))
-        let pdw = SharedMutablePointer(UnsafeMutableBufferPointer(start: dWeight, count: s.weightCount))
-        let pdb = dBias.map { SharedMutablePointer(UnsafeMutableBufferPointer(start: $0, count: s.outChannels)) }
-        let channels = s.geometry.channels
-        let workers = Parallel.workerCount(for: channels, minimumPerWorker: max(1, 16_384 / max(1, s.batch * s.geometry.outputPlane)))
-        Parallel.forEachRange(count: channels, workers: workers) { _, range in
-            let g = s.geometry, area = g.kernelArea, multiplier = s.outChannels / g.channels
-            for c in range {
-                for n in 0..<s.batch {
-                    let input = px.base + (n * channels + c) * g.inputPlane
-                    let dInput = pdx.base + (n * channels + c) * g.inputPlane
-                    dInput.update(repeating: 0, count: g.inputPlane)
-                    for k in (c * multiplier)..<((c + 1) * multiplier) {
-                        let grad = pdy.base + (n * s.outChannels + k) * g.outputPlane
-                        if let pdb {
-                            var total: Float = 0
-                            for p in 0..<g.outputPlane { total += grad[p] }
-                            pdb.base[k] += total
-                        }
-                        for i in 0..<g.kernelHeight {
-                            for j in 0..<g.kernelWidth {
-                                let tap = k * area + i * g.kernelWidth + j, value = pw.base[tap]
-                                let columns = g.validOutputColumns(j)
-                                guard !columns.isEmpty else { continue }
-                                var total: Float = 0
-                                for oh in g.validOutputRows(i) {
-                                    let offset = g.inputRow(oh, i) * g.width + columns.lowerBound * g.strideWidth - g.padding.left + j
-                                    let dyRow = grad + oh * g.outputWidth + columns.lowerBound
-                                    total += dot(input + offset, g.strideWidth, dyRow, columns.count)
-                                    axpyStrided(value, dyRow, dInput + offset, g.strideWidth, columns.count)
-                                }
-                                pdw.base[tap] += total
-                            }
-                        }
-                    }
-                }
+    /// The phases' gradient -> the input plane's (H,W) (overwritten): pixel (ih, iw) is padded
+    /// pixel (ih + top, iw + left) = (sh*r + a, sw*t + b), in phase (a, b) at (r, t); pixels no
+    /// tap reads (past the phases' rows or columns) get 0.
+    private static func gather(_ dq: UnsafePointer<Float>, _ g: WindowGeometry, _ p: PhasePlanes,
+                               into dx: UnsafeMutablePointer<Float>) {
+        let sh = p.strideHeight, sw = p.strideWidth, wq = p.rowLength
+        for ih in 0..<g.height {
+            let (r, a) = (ih + g.padding.top).quotientAndRemainder(dividingBy: sh)
+            let dst = dx + ih * g.width
+            guard r < p.rows else { dst.update(repeating: 0, count: g.width); continue }
+            if sw == 1 {  // Wq = W + left + right: every column is read
+                dst.update(from: dq + a * p.phaseSize + r * wq + g.padding.left, count: g.width)
+                continue
+            }
+            for iw in 0..<g.width {
+                let (t, b) = (iw + g.padding.left).quotientAndRemainder(dividingBy: sw)
+                dst[iw] = t < wq ? dq[(a * sw + b) * p.phaseSize + r * wq + t] : 0
             }
         }
-    }
-
-    /// dst[t * stride] += a * src[t], t < count.
-    @inline(__always)
-    private static func axpyStrided(_ a: Float, _ src: UnsafePointer<Float>,
-                                    _ dst: UnsafeMutablePointer<Float>, _ stride: Int, _ count: Int) {
-        if stride == 1 {
-            for t in 0..<count { dst[t] += a * src[t] }
-        } else {
-            for t in 0..<count { dst[t * stride] += a * src[t] }
-        }
-    }
-
-    /// sum over t < count of a[t * stride] * b[t].
-    @inline(__always)
-    private static func dot(_ a: UnsafePointer<Float>, _ stride: Int, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-        var total: Float = 0
-        if stride == 1 {
-            for t in 0..<count { total += a[t] * b[t] }
-        } else {
-            for t in 0..<count { total += a[t * stride] * b[t] }
-        }
-        return total
     }
 }
