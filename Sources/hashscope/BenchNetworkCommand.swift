@@ -27,8 +27,13 @@ struct BenchNetworkCommand: ParsableCommand {
             median encode time. JSON keys: arch, bits, classes, batch, threads, iterations, \
             warmup, size, encode_ms, encode_images_per_second, train_step_ms, train_images_per_second, \
             forward_gflop, encode_gflops, train_gflops (3 x forward_gflop per step, the usual \
-            forward + backward estimate; null with --encode-only). Exit status: 0 ok, 2 bad \
-            arguments or weights.
+            forward + backward estimate; null with --encode-only). With --backbone (and \
+            --fine-tune-blocks n) the network is --arch's hash head on that backbone as `train \
+            --backbone` trains it: the backbone's last n blocks and the head, fed the frozen \
+            trunk's output for --size images (default: the backbone's size) as a random \
+            (batch, channels, side, side) map, as `train` reads it from its feature cache; the \
+            weights are random, and the GFLOP keys are null (those layers are not counted). \
+            Exit status: 0 ok, 2 bad arguments or weights.
             """)
 
     @Option(help: ArgumentHelp("Architecture (\(Architecture.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "name"))
@@ -58,7 +63,13 @@ struct BenchNetworkCommand: ParsableCommand {
     @Option(help: "Seed of the random weights, input and output gradient.")
     var seed: UInt64 = 0
 
-    @Option(help: "Input side in pixels (default: 32; 224 for the deephash-* families).")
+    @Option(help: ArgumentHelp("A pretrained backbone (\(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))): time --arch's head on it.", valueName: "name"))
+    var backbone: String?
+
+    @Option(name: .customLong("fine-tune-blocks"), help: ArgumentHelp("With --backbone: the backbone's last n blocks train with the head (default 1).", valueName: "n"))
+    var fineTuneBlocks: Int?
+
+    @Option(help: "Input side in pixels (default: 32; 224 for the deephash-* families; the backbone's with --backbone).")
     var size: Int?
 
     @Flag(help: "Time the encoding only, not the training step.")
@@ -69,7 +80,9 @@ struct BenchNetworkCommand: ParsableCommand {
 
     /// --size, or the architecture's usual input.
     var inputSize: Int {
-        size ?? (Architecture(rawValue: arch)?.isTorchvisionFamily == true ? 224 : 32)
+        if let size { return size }
+        if let name = backbone.flatMap(BackboneName.init(rawValue:)) { return name.defaultInputSize }
+        return Architecture(rawValue: arch)?.isTorchvisionFamily == true ? 224 : 32
     }
 
     func validate() throws {
@@ -83,6 +96,20 @@ struct BenchNetworkCommand: ParsableCommand {
         guard (1...10_000).contains(iterations) else { throw ValidationError("--iterations must be in 1...10000") }
         guard (0...1000).contains(warmup) else { throw ValidationError("--warmup must be in 0...1000") }
         if let size, !(16...1024).contains(size) { throw ValidationError("--size must be in 16...1024") }
+        if let backbone {
+            guard let name = BackboneName(rawValue: backbone) else {
+                throw ValidationError("unknown --backbone \(backbone) (known: \(BackboneName.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard Architecture(rawValue: arch)!.hasBackboneHead else {
+                throw ValidationError("--arch \(arch) has no head for a backbone (cbam, dath and dah have)")
+            }
+            guard model == nil else { throw ValidationError("--model cannot be combined with --backbone: a head is timed with random weights") }
+            if let fineTuneBlocks, !(1...name.maxFineTunedBlocks).contains(fineTuneBlocks) {
+                throw ValidationError("--fine-tune-blocks must be in 1...\(name.maxFineTunedBlocks) for \(backbone)")
+            }
+        } else if fineTuneBlocks != nil {
+            throw ValidationError("--fine-tune-blocks needs --backbone")
+        }
     }
 
     func run() throws {
@@ -94,12 +121,16 @@ struct BenchNetworkCommand: ParsableCommand {
         let file = try model.map { try SafetensorsFile(path: $0) }
         let batchNorm = file.map { architecture.batchNorm(inFileWith: $0.names, backbone: nil) }
             ?? (TrainingRecipe.recipe(for: architecture)?.batchNorm ?? false)
-        var network = architecture.build(.init(bits: bits, inputSize: inputSize, classes: classes, seed: seed, batchNorm: batchNorm))
+        let backboneName = backbone.flatMap(BackboneName.init(rawValue:)), fineTuned = fineTuneBlocks ?? 1
+        var network = architecture.build(.init(bits: bits, inputSize: inputSize, classes: classes, seed: seed, backbone: backboneName,
+                                               fineTunedBlocks: fineTuned, batchNorm: backboneName == nil && batchNorm))
         if let file {
             try ModelFile.load(file, into: &network)
         }
         var generator = SeededGenerator(seed: seed &+ 1)
-        let input = Tensor.randomNormal([batch, 3, inputSize, inputSize], generator: &generator)
+        // A head reads the trunk's output, as `train` does from its feature cache.
+        let itemShape = backboneName.map { $0.trunkShape(fineTuning: fineTuned, inputSize: inputSize) } ?? [3, inputSize, inputSize]
+        let input = Tensor.randomNormal([batch] + itemShape, generator: &generator)
         let outputWidth = bits + (network.classCount ?? 0)
         let gradOutput = Tensor.randomNormal([batch, outputWidth], standardDeviation: 1 / Float(batch), generator: &generator)
 
@@ -126,23 +157,26 @@ struct BenchNetworkCommand: ParsableCommand {
             if i >= warmup { trainTimes.append(elapsed) }
         }
         let encodeMs = Self.median(encodeTimes), trainMs = encodeOnly ? nil : Self.median(trainTimes)
-        let macs = Self.forwardMultiplyAdds(architecture, bits: bits, classes: network.classCount, size: inputSize)
-        let gflop = 2 * Double(macs) * Double(batch) / 1e9
+        let gflop = backboneName == nil
+            ? 2 * Double(Self.forwardMultiplyAdds(architecture, bits: bits, classes: network.classCount, size: inputSize)) * Double(batch) / 1e9
+            : nil
+        let encodeRate = Double(batch) / (encodeMs / 1000), trainRate = trainMs.map { Double(batch) / ($0 / 1000) }
+        let trainGflops = gflop.flatMap { g in trainMs.map { 3 * g / ($0 / 1000) } }
         if json {
             print(BenchNetworkJSON(arch: arch, bits: bits, classes: network.classCount, batch: batch, threads: threads,
-                                   iterations: iterations, warmup: warmup, encode_ms: encodeMs,
-                                   encode_images_per_second: Double(batch) / (encodeMs / 1000), train_step_ms: trainMs,
-                                   train_images_per_second: trainMs.map { Double(batch) / ($0 / 1000) }, forward_gflop: gflop,
-                                   encode_gflops: gflop / (encodeMs / 1000),
-                                   train_gflops: trainMs.map { 3 * gflop / ($0 / 1000) }, size: inputSize).jsonText)
+                                   iterations: iterations, warmup: warmup, encode_ms: encodeMs, encode_images_per_second: encodeRate,
+                                   train_step_ms: trainMs, train_images_per_second: trainRate, forward_gflop: gflop,
+                                   encode_gflops: gflop.map { $0 / (encodeMs / 1000) }, train_gflops: trainGflops, size: inputSize,
+                                   backbone: backboneName?.rawValue, fine_tuned_blocks: backboneName == nil ? nil : fineTuned).jsonText)
         } else {
-            print(String(format: "%@ %d bits, %dx%d, batch %d, %d threads, median of %d:", arch, bits, inputSize, inputSize, batch,
+            let on = backboneName.map { ", head on \($0.rawValue) fine-tuning \(fineTuned) block\(fineTuned == 1 ? "" : "s")" } ?? ""
+            print(String(format: "%@ %d bits%@, %dx%d, batch %d, %d threads, median of %d:", arch, bits, on, inputSize, inputSize, batch,
                          threads, iterations))
-            print(String(format: "  encode: %.2f ms/batch, %.0f images/s, %.1f GFLOP/s (%.3f GFLOP per forward)",
-                         encodeMs, Double(batch) / (encodeMs / 1000), gflop / (encodeMs / 1000), gflop))
-            if let trainMs {
-                print(String(format: "  train step: %.2f ms, %.0f images/s, ~%.1f GFLOP/s (3 x forward)",
-                             trainMs, Double(batch) / (trainMs / 1000), 3 * gflop / (trainMs / 1000)))
+            let encodeFlops = gflop.map { String(format: ", %.1f GFLOP/s (%.3f GFLOP per forward)", $0 / (encodeMs / 1000), $0) } ?? ""
+            print(String(format: "  encode: %.2f ms/batch, %.0f images/s%@", encodeMs, encodeRate, encodeFlops))
+            if let trainMs, let trainRate {
+                let trainFlops = trainGflops.map { String(format: ", ~%.1f GFLOP/s (3 x forward)", $0) } ?? ""
+                print(String(format: "  train step: %.2f ms, %.0f images/s%@", trainMs, trainRate, trainFlops))
             }
         }
     }

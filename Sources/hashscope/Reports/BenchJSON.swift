@@ -48,11 +48,15 @@ struct BenchNetworkJSON: JSONReport {
     let encode_images_per_second: Double
     @NullWhenAbsent var train_step_ms: Double?
     @NullWhenAbsent var train_images_per_second: Double?
-    let forward_gflop: Double
-    let encode_gflops: Double
+    /// Null for a head on a backbone (its layers are not counted).
+    @NullWhenAbsent var forward_gflop: Double?
+    @NullWhenAbsent var encode_gflops: Double?
     @NullWhenAbsent var train_gflops: Double?
     /// The input side (3 x size x size).
     let size: Int
+    /// With --backbone: its name and the blocks fine-tuned with the head; null otherwise.
+    @NullWhenAbsent var backbone: String?
+    @NullWhenAbsent var fine_tuned_blocks: Int?
 }
 
 /// `bench backbone --json`: an EfficientNet-Lite's forward pass to the pooled features.
