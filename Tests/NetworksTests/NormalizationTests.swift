@@ -29,6 +29,43 @@ final class NormalizationTests: XCTestCase {
         checkGradients(layer, input: TestTensors.normal([5, 4], seed: 10), training: false, "1d eval")
     }
 
+    /// Training mode on maps large enough for the kernels' eight-lane partial sums, and sizes
+    /// with a tail, against the batch statistics and their gradient computed in Double; the
+    /// inputs sit far from zero (mean 50), where a careless variance loses its digits.
+    func testTrainingForwardAndBackwardMatchDoubleOnLargeMaps() {
+        for (index, shape) in [[3, 5, 7, 9], [2, 4, 32, 32], [4, 3, 4, 4], [2, 2, 1, 17]].enumerated() {
+            let seed = UInt64(30 + 4 * index)
+            var layer = batchNorm2d(shape[1], seed: seed)
+            let x = TestTensors.normal(shape, seed: seed + 1, scale: 3).map { $0 + 50 }
+            let dy = TestTensors.normal(shape, seed: seed + 2)
+            let (y, cache) = layer.forward(x, training: true)
+            let dx = layer.backward(dy, cache: cache)
+            let (n, c, spatial) = (shape[0], shape[1], shape[2] * shape[3]), m = Double(n * spatial)
+            let gamma = layer.parameter("weight")!.scalars, beta = layer.parameter("bias")!.scalars
+            var expectedY = [Float](repeating: 0, count: x.count), expectedDx = expectedY
+            var dGamma = [Float](repeating: 0, count: c), dBeta = dGamma
+            for channel in 0..<c {
+                let at = (0..<n).flatMap { image in (0..<spatial).map { (image * c + channel) * spatial + $0 } }
+                let mean = at.reduce(0.0) { $0 + Double(x.scalars[$1]) } / m
+                let variance = at.reduce(0.0) { $0 + (Double(x.scalars[$1]) - mean) * (Double(x.scalars[$1]) - mean) } / m
+                let invStd = 1 / (variance + 1e-5).squareRoot()
+                let xhat = at.map { (Double(x.scalars[$0]) - mean) * invStd }
+                let g = at.map { Double(dy.scalars[$0]) }
+                let sumDy = g.reduce(0, +), sumDyXhat = zip(g, xhat).reduce(0.0) { $0 + $1.0 * $1.1 }
+                dGamma[channel] = Float(sumDyXhat); dBeta[channel] = Float(sumDy)
+                for (k, i) in at.enumerated() {
+                    expectedY[i] = Float(Double(gamma[channel]) * xhat[k] + Double(beta[channel]))
+                    expectedDx[i] = Float(Double(gamma[channel]) * invStd * (g[k] - sumDy / m - xhat[k] * sumDyXhat / m))
+                }
+            }
+            assertClose(y.scalars, expectedY, rtol: 1e-4, atol: 1e-4, "y \(shape)")
+            assertClose(dx.scalars, expectedDx, rtol: 1e-4, atol: 1e-4, "dx \(shape)")
+            let gradients = Dictionary(uniqueKeysWithValues: layer.gradients.map { ($0.0, $0.1.scalars) })
+            assertClose(gradients["weight"] ?? [], dGamma, rtol: 1e-4, atol: 1e-3, "dGamma \(shape)")
+            assertClose(gradients["bias"] ?? [], dBeta, rtol: 1e-4, atol: 1e-3, "dBeta \(shape)")
+        }
+    }
+
     func testRunningStatisticsFollowPyTorch() {
         var layer = BatchNorm2d(numFeatures: 2)
         // Channel 0 holds 0...7, channel 1 holds 10 x that, over N=2, H*W=4 (M = 8 per channel).
