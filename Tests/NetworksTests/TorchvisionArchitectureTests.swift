@@ -139,13 +139,15 @@ final class TorchvisionArchitectureTests: XCTestCase {
 }
 
 /// `foldingBatchNorms()`: the encoding copy of a network gives its evaluation-mode outputs (to
-/// float rounding) with no batch norm left, for every architecture that has them.
+/// float rounding) with no batch norm left, for every architecture that has them, the papers'
+/// networks with `--batch-norm` included.
 final class BatchNormFoldingTests: XCTestCase {
     func testFoldedNetworksEncodeAsTheirOriginals() {
-        for arch in Architecture.allCases {
+        let variants = Architecture.allCases.map { ($0, false) } + Architecture.allCases.filter(\.takesBatchNorm).map { ($0, true) }
+        for (arch, batchNorm) in variants {
             let size = arch.isTorchvisionFamily ? 64 : 32
             guard arch != .deephashAlexNet, arch != .deephashVGG16, arch.torchvisionResNetDepth ?? 18 <= 34 else { continue }
-            var network = arch.build(.init(bits: 16, inputSize: size, seed: 4))
+            var network = arch.build(.init(bits: 16, inputSize: size, seed: 4, batchNorm: batchNorm))
             // Trained-looking statistics, so the fold has something to fold.
             var generator = SeededGenerator(seed: 8)
             network.visitBuffers { name, value in
@@ -156,9 +158,10 @@ final class BatchNormFoldingTests: XCTestCase {
             let expected = network(x), got = folded(x)
             let scale = expected.scalars.map(abs).max() ?? 1
             let diff = zip(got.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? 0
-            XCTAssertLessThanOrEqual(diff, 1e-5 * max(1, scale), "\(arch.rawValue)")
-            XCTAssertEqual(folded.buffers.map(\.name), [], "\(arch.rawValue): batch norms left")
-            if [.cbam, .deephashResNet18].contains(arch) { XCTAssertFalse(network.buffers.isEmpty, "\(arch.rawValue) has batch norms") }
+            let name = arch.rawValue + (batchNorm ? "+bn" : "")
+            XCTAssertLessThanOrEqual(diff, 1e-5 * max(1, scale), name)
+            XCTAssertEqual(folded.buffers.map(\.name), [], "\(name): batch norms left")
+            if batchNorm || [.cbam, .deephashResNet18].contains(arch) { XCTAssertFalse(network.buffers.isEmpty, "\(name) has batch norms") }
         }
     }
 }

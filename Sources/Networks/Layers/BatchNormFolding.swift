@@ -67,6 +67,21 @@ extension ResNetBlock: BatchNormFoldable {
     }
 }
 
+extension MLPConv: BatchNormFoldable {
+    public func foldingBatchNorms() -> MLPConv {
+        MLPConv(conv1: norm1.map(conv1.folding) ?? conv1, conv2: norm2.map(conv2.folding) ?? conv2,
+                conv3: norm3.map(conv3.folding) ?? conv3)
+    }
+}
+
+extension ResidualSoftMaskAttention: BatchNormFoldable where Trunk: BatchNormFoldable {
+    public func foldingBatchNorms() -> ResidualSoftMaskAttention {
+        var copy = self
+        copy.trunk = trunk.foldingBatchNorms()
+        return copy
+    }
+}
+
 extension HashingNetwork {
     /// This network for encoding, its batch norms folded (`BatchNormFoldable`).
     public func foldingBatchNorms() -> HashingNetwork {
