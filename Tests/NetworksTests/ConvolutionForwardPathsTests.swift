@@ -18,47 +18,13 @@ final class ConvolutionForwardPathsTests: SmallMapWinogradTestCase {
                       generator: &generator)
     }
 
-    /// nn.Conv2d's forward, one output at a time, in Double.
-    private func direct(_ layer: Conv2d, _ x: Tensor) -> [Float] {
-        let (n, c, h, w) = x.nchw
-        let (oh, ow) = layer.outputSize(height: h, width: w)
-        let k = layer.outChannels, cg = c / layer.groups, kg = k / layer.groups
-        let kh = layer.kernelHeight, kw = layer.kernelWidth, p = layer.padding
-        let xs = x.scalars, ws = layer.weight.scalars, bs = layer.bias?.scalars
-        var out = [Float](repeating: 0, count: n * k * oh * ow)
-        for image in 0..<n {
-            for o in 0..<k {
-                let g = o / kg
-                for r in 0..<oh {
-                    for q in 0..<ow {
-                        var total = Double(bs?[o] ?? 0)
-                        for ci in 0..<cg {
-                            for i in 0..<kh {
-                                let ih = r * layer.strideHeight - p.top + i
-                                guard ih >= 0 && ih < h else { continue }
-                                for j in 0..<kw {
-                                    let iw = q * layer.strideWidth - p.left + j
-                                    guard iw >= 0 && iw < w else { continue }
-                                    let input = xs[((image * c + g * cg + ci) * h + ih) * w + iw]
-                                    total += Double(ws[((o * cg + ci) * kh + i) * kw + j]) * Double(input)
-                                }
-                            }
-                        }
-                        out[((image * k + o) * oh + r) * ow + q] = Float(total)
-                    }
-                }
-            }
-        }
-        return out
-    }
-
     private func check(_ layer: Conv2d, input shape: [Int], seed: UInt64, _ name: String,
                        file: StaticString = #filePath, line: UInt = #line) {
         let x = TestTensors.normal(shape, seed: seed)
         let (y, _) = layer.forward(x, training: false)
         let (oh, ow) = layer.outputSize(height: shape[2], width: shape[3])
         XCTAssertEqual(y.shape, [shape[0], layer.outChannels, oh, ow], name, file: file, line: line)
-        assertClose(y.scalars, direct(layer, x), rtol: 1e-5, atol: 1e-5, name, file: file, line: line)
+        assertClose(y.scalars, DirectConvolution.forward(layer, x), rtol: 1e-5, atol: 1e-5, name, file: file, line: line)
     }
 
     func testDepthwiseStridesSizesAndPaddings() {

@@ -4,48 +4,14 @@ import TestSupport
 import XCTest
 
 /// The depthwise kernel's backward pass (on the input's stride phases) against nn.Conv2d's
-/// gradients summed one term at a time in Double: dx, dW and db over every DepthwiseCases
-/// shape, with and without bias, and over many channels split between workers.
+/// gradients summed one term at a time in Double (DirectConvolution): dx, dW and db over every
+/// DepthwiseCases shape, with and without bias, and over many channels split between workers.
 final class DepthwiseBackwardTests: XCTestCase {
-    private struct Gradients { var dx: [Float], dWeight: [Float], dBias: [Float] }
-
     private func depthwise(_ channels: Int, _ c: DepthwiseCases.Case, bias: Bool, seed: UInt64) -> Conv2d {
         var generator = SeededGenerator(seed: seed)
         return Conv2d(inChannels: channels, outChannels: channels * c.multiplier, kernelHeight: c.kernel.0, kernelWidth: c.kernel.1,
                       strideHeight: c.stride.0, strideWidth: c.stride.1, padding: c.padding, groups: channels, bias: bias,
                       generator: &generator)
-    }
-
-    /// dL/dx, dL/dW, dL/db of a depthwise convolution for dy, in Double.
-    private func direct(_ layer: Conv2d, _ x: Tensor, _ dy: Tensor) -> Gradients {
-        let (n, c, h, w) = x.nchw, (_, k, oh, ow) = dy.nchw
-        let kh = layer.kernelHeight, kw = layer.kernelWidth, p = layer.padding, multiplier = k / c
-        let xs = x.scalars, ws = layer.weight.scalars, g = dy.scalars
-        var dx = [Double](repeating: 0, count: xs.count), dW = [Double](repeating: 0, count: ws.count)
-        var db = [Double](repeating: 0, count: k)
-        for image in 0..<n {
-            for o in 0..<k {
-                let channel = o / multiplier
-                for r in 0..<oh {
-                    for q in 0..<ow {
-                        let d = Double(g[((image * k + o) * oh + r) * ow + q])
-                        db[o] += d
-                        for i in 0..<kh {
-                            let ih = r * layer.strideHeight - p.top + i
-                            guard ih >= 0 && ih < h else { continue }
-                            for j in 0..<kw {
-                                let iw = q * layer.strideWidth - p.left + j
-                                guard iw >= 0 && iw < w else { continue }
-                                let at = ((image * c + channel) * h + ih) * w + iw, tap = (o * kh + i) * kw + j
-                                dW[tap] += d * Double(xs[at])
-                                dx[at] += d * Double(ws[tap])
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return Gradients(dx: dx.map(Float.init), dWeight: dW.map(Float.init), dBias: db.map(Float.init))
     }
 
     private func check(_ layer: Conv2d, input shape: [Int], seed: UInt64, _ name: String,
@@ -56,7 +22,7 @@ final class DepthwiseBackwardTests: XCTestCase {
         let (y, cache) = layer.forward(x, training: true)
         let dy = TestTensors.normal(y.shape, seed: seed + 1)
         let dx = layer.backward(dy, cache: cache)
-        let expected = direct(layer, x, dy)
+        let expected = DirectConvolution.gradients(layer, x, dy)
         let gradients = Dictionary(uniqueKeysWithValues: layer.gradients.map { ($0.0, $0.1.scalars) })
         assertClose(dx.scalars, expected.dx, rtol: 1e-5, atol: 1e-5, "\(name): dx", file: file, line: line)
         assertClose(gradients["weight"] ?? [], expected.dWeight, rtol: 1e-4, atol: 1e-4, "\(name): dW", file: file, line: line)
