@@ -222,8 +222,8 @@ final class BackboneHeadCommandTests: XCTestCase {
     }
 
     /// CI's sample of the committed CIFAR-10 heads (cbam on EfficientNet-Lite0; every one:
-    /// scripts/eval-committed-models): the 12-bit hash-centers head from the images end to end,
-    /// 60,000 backbone passes (issue 17).
+    /// scripts/eval-committed-models): the 12-bit hash-centers head, its last 5 blocks fine-tuned,
+    /// from the images end to end, 60,000 backbone passes (issue 17).
     func testCommittedCIFARHeadReproducesItsRecordedMAP() throws {
         let map = try reevaluateCommittedHead("cifar10-effnet-12", arch: "cbam", dataset: "folder:" + TestPaths.sharedDataset("cifar10"),
                                               protocol: "cifar10-full")
