@@ -5,8 +5,8 @@ import TestSupport
 import XCTest
 
 /// The forward kernels' special paths against a direct convolution in Double: the depthwise
-/// kernel's stride phases (strides 1, 2, 3, odd sizes, asymmetric and lopsided padding,
-/// channel multipliers) and ConvolutionGEMM's split of single images over workers (by output
+/// kernels, on the stride phases and with the batch in the lanes, each on every shape (strides
+/// 1, 2, 3, odd sizes, asymmetric and lopsided padding, channel multipliers), and ConvolutionGEMM's split of single images over workers (by output
 /// rows and by output channels, with im2col, groups and without bias), and the Winograd kernels
 /// of stride-1 3x3 and 5x5 convolutions.
 final class ConvolutionForwardPathsTests: SmallMapWinogradTestCase {
@@ -24,7 +24,29 @@ final class ConvolutionForwardPathsTests: SmallMapWinogradTestCase {
         let (y, _) = layer.forward(x, training: false)
         let (oh, ow) = layer.outputSize(height: shape[2], width: shape[3])
         XCTAssertEqual(y.shape, [shape[0], layer.outChannels, oh, ow], name, file: file, line: line)
-        assertClose(y.scalars, DirectConvolution.forward(layer, x), rtol: 1e-5, atol: 1e-5, name, file: file, line: line)
+        let expected = DirectConvolution.forward(layer, x)
+        assertClose(y.scalars, expected, rtol: 1e-5, atol: 1e-5, name, file: file, line: line)
+        guard layer.isDepthwise else { return }
+        typealias Kernel = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>,
+                            ConvolutionShape) -> Void
+        let kernels: [(String, Kernel)] = [
+            ("phases", { DepthwiseConvolution.forwardPhased(x: $0, weight: $1, bias: $2, y: $3, shape: $4) }),
+            ("across images", { DepthwiseConvolution.forwardAcrossImages(x: $0, weight: $1, bias: $2, y: $3, shape: $4) }),
+        ]
+        let convolution = layer.shape(of: x)
+        for (kernel, run) in kernels {
+            var out = [Float](repeating: .nan, count: y.count)
+            x.withUnsafeBufferPointer { x in
+                layer.weight.withUnsafeBufferPointer { w in
+                    if let bias = layer.bias {
+                        bias.withUnsafeBufferPointer { run(x.baseAddress!, w.baseAddress!, $0.baseAddress!, &out, convolution) }
+                    } else {
+                        run(x.baseAddress!, w.baseAddress!, nil, &out, convolution)
+                    }
+                }
+            }
+            assertClose(out, expected, rtol: 1e-5, atol: 1e-5, "\(name), \(kernel)", file: file, line: line)
+        }
     }
 
     func testDepthwiseStridesSizesAndPaddings() {
@@ -42,6 +64,9 @@ final class ConvolutionForwardPathsTests: SmallMapWinogradTestCase {
         let wide = conv(64, 64, kernelHeight: 5, kernelWidth: 5, stride: (2, 2),
                         padding: Padding(top: 1, bottom: 2, left: 1, right: 2), groups: 64, seed: 80)
         check(wide, input: [3, 64, 20, 20], seed: 81, "depthwise, 64 channels")
+        // A training batch: 40 images fill one 32-lane block and one 8-lane remainder.
+        let batch = conv(8, 8, kernelHeight: 5, kernelWidth: 5, padding: Padding(2), groups: 8, seed: 82)
+        check(batch, input: [40, 8, 5, 5], seed: 83, "depthwise, 40 images")
     }
 
     /// Stride-1 convolutions whose padding keeps the width (im2col copies a whole run of rows

@@ -3,10 +3,19 @@ import Basics
 import TestSupport
 import XCTest
 
-/// The depthwise kernel's backward pass (on the input's stride phases) against nn.Conv2d's
-/// gradients summed one term at a time in Double (DirectConvolution): dx, dW and db over every
-/// DepthwiseCases shape, with and without bias, and over many channels split between workers.
+/// The depthwise kernels' backward passes (on the input's stride phases, and with the batch in
+/// the lanes for small maps) against nn.Conv2d's gradients summed one term at a time in Double
+/// (DirectConvolution): dx, dW and db over every DepthwiseCases shape, with and without bias,
+/// both kernels on every shape and the layer on the one it picks, and over many channels split
+/// between workers.
 final class DepthwiseBackwardTests: XCTestCase {
+    typealias Kernel = @Sendable (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>,
+                        UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?, ConvolutionShape) -> Void
+    private static let kernels: [(name: String, run: Kernel)] = [
+        ("phases", { DepthwiseConvolution.backwardPhased(x: $0, weight: $1, dy: $2, dx: $3, dWeight: $4, dBias: $5, shape: $6) }),
+        ("across images", { DepthwiseConvolution.backwardAcrossImages(x: $0, weight: $1, dy: $2, dx: $3, dWeight: $4, dBias: $5, shape: $6) }),
+    ]
+
     private func depthwise(_ channels: Int, _ c: DepthwiseCases.Case, bias: Bool, seed: UInt64) -> Conv2d {
         var generator = SeededGenerator(seed: seed)
         return Conv2d(inChannels: channels, outChannels: channels * c.multiplier, kernelHeight: c.kernel.0, kernelWidth: c.kernel.1,
@@ -31,6 +40,22 @@ final class DepthwiseBackwardTests: XCTestCase {
         } else {
             XCTAssertNil(gradients["bias"], name, file: file, line: line)
         }
+        for kernel in Self.kernels {
+            // dW and db start from a value the kernels must add to, not overwrite.
+            var dx = [Float](repeating: .nan, count: x.count), dW = [Float](repeating: 0.5, count: layer.weight.count)
+            var db = [Float](repeating: 0.5, count: layer.outChannels)
+            x.withUnsafeBufferPointer { x in
+                layer.weight.withUnsafeBufferPointer { w in
+                    dy.withUnsafeBufferPointer { dy in
+                        kernel.run(x.baseAddress!, w.baseAddress!, dy.baseAddress!, &dx, &dW, &db, layer.shape(of: cache.input))
+                    }
+                }
+            }
+            let label = "\(name), \(kernel.name)"
+            assertClose(dx, expected.dx, rtol: 1e-5, atol: 1e-5, "\(label): dx", file: file, line: line)
+            assertClose(dW.map { $0 - 0.5 }, expected.dWeight, rtol: 1e-4, atol: 1e-4, "\(label): dW", file: file, line: line)
+            assertClose(db.map { $0 - 0.5 }, expected.dBias, rtol: 1e-4, atol: 1e-4, "\(label): db", file: file, line: line)
+        }
     }
 
     func testStridesSizesAndPaddings() {
@@ -48,5 +73,7 @@ final class DepthwiseBackwardTests: XCTestCase {
         check(depthwise(96, strided, bias: false, seed: 201), input: [5, 96, 10, 10], seed: 202, "96 channels, stride 2")
         let unit: DepthwiseCases.Case = ((5, 5), (1, 1), Padding(2), (5, 5), 1)
         check(depthwise(96, unit, bias: true, seed: 203), input: [6, 96, 5, 5], seed: 204, "96 channels, stride 1")
+        // A training batch: 40 images fill one 32-lane block and one 8-lane remainder.
+        check(depthwise(8, unit, bias: true, seed: 205), input: [40, 8, 5, 5], seed: 206, "40 images")
     }
 }

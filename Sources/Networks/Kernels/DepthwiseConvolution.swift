@@ -20,9 +20,14 @@ import Basics
 
 enum DepthwiseConvolution {
     /// x: (N,C,H,W), weight: (K,1,kh,kw) with K = C * multiplier, bias: (K) or nil
-    /// -> y: (N,K,H',W') (overwritten).
+    /// -> y: (N,K,H',W') (overwritten). Small maps take the batch-in-lanes kernels of
+    /// DepthwiseAcrossImages.swift, forward and backward.
     static func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         y: UnsafeMutablePointer<Float>, shape s: ConvolutionShape) {
+        if s.geometry.outputPlane <= forwardAcrossImagesMaximumOutputPlane {
+            forwardAcrossImages(x: x, weight: weight, bias: bias, y: y, shape: s)
+            return
+        }
         forwardPhased(x: x, weight: weight, bias: bias, y: y, shape: s)
     }
 
@@ -31,6 +36,10 @@ enum DepthwiseConvolution {
     static func backward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                          dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
                          dBias: UnsafeMutablePointer<Float>?, shape s: ConvolutionShape) {
+        if s.geometry.outputPlane <= backwardAcrossImagesMaximumOutputPlane {
+            backwardAcrossImages(x: x, weight: weight, dy: dy, dx: dx, dWeight: dWeight, dBias: dBias, shape: s)
+            return
+        }
         backwardPhased(x: x, weight: weight, dy: dy, dx: dx, dWeight: dWeight, dBias: dBias, shape: s)
     }
 
@@ -116,8 +125,8 @@ enum DepthwiseConvolution {
     }
 
     /// x: (N,C,H,W) -> y: (N,K,H',W'), any stride; work split by (image, input channel) plane.
-    private static func forwardPhased(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                      y: UnsafeMutablePointer<Float>, shape s: ConvolutionShape) {
+    static func forwardPhased(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                              y: UnsafeMutablePointer<Float>, shape s: ConvolutionShape) {
         let px = SharedPointer(UnsafeBufferPointer(start: x, count: s.batch * s.inputImage))
         let pw = SharedPointer(UnsafeBufferPointer(start: weight, count: s.weightCount))
         let pb = bias.map { SharedPointer(UnsafeBufferPointer(start: $0, count: s.outChannels)) }
@@ -247,9 +256,9 @@ enum DepthwiseConvolution {
     /// stride phases as the forward pass reads them: dy is laid out at the phases' row length Wq,
     /// so each tap is one fused dot (its dW) and axpy (into the phases' gradient) over the
     /// flattened plane; that gradient is then gathered back into dx.
-    private static func backwardPhased(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                                       dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
-                                       dBias: UnsafeMutablePointer<Float>?, shape s: ConvolutionShape) {
+    static func backwardPhased(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                               dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
+                               dBias: UnsafeMutablePointer<Float>?, shape s: ConvolutionShape) {
         let px = SharedPointer(UnsafeBufferPointer(start: x, count: s.batch * s.inputImage))
         let pw = SharedPointer(UnsafeBufferPointer(start: weight, count: s.weightCount))
         let pdy = SharedPointer(UnsafeBufferPointer(start: dy, count: s.batch * s.outputImage))
