@@ -123,7 +123,7 @@ struct BenchNetworkCommand: ParsableCommand {
             ?? (TrainingRecipe.recipe(for: architecture)?.batchNorm ?? false)
         let backboneName = backbone.flatMap(BackboneName.init(rawValue:)), fineTuned = fineTuneBlocks ?? 1
         var network = architecture.build(.init(bits: bits, inputSize: inputSize, classes: classes, seed: seed, backbone: backboneName,
-                                               fineTunedBlocks: fineTuned, batchNorm: backboneName == nil && batchNorm))
+                                               fineTunedBlocks: fineTuned, batchNorm: batchNorm && architecture.takesBatchNorm(on: backboneName)))
         if let file {
             try ModelFile.load(file, into: &network)
         }
