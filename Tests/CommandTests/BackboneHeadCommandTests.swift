@@ -59,8 +59,25 @@ final class BackboneHeadCommandTests: XCTestCase {
         let featureLines = second.stderr.split(separator: "\n").filter { $0.contains("backbone features") }
         XCTAssertEqual(featureLines.count, 1, second.stderr)
         XCTAssertTrue(featureLines.first?.contains("at 32x32, augmented copy 1 of the 40 training images in") ?? false, second.stderr)
+        // The copy holds the 40 training items' rows only, not the gallery's 50.
+        let featureFolder = s.scratch.path + "/cache/hashscope/features"
+        let copyPath = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: featureFolder)
+            .map { featureFolder + "/" + $0 }.first { try SafetensorsFile(path: $0).metadata["augmentation"] != nil })
+        let (copy, copyMetadata) = try BackboneFeatures.load(copyPath)
+        XCTAssertEqual(copy.items?.count, 40)
+        XCTAssertEqual(copy.values.count, 40 * copy.itemSize)
+        XCTAssertEqual(copy.count, 50)
+        // A copy cached before that, gallery-sized, is read as it is and rewritten compact.
+        var expanded = [Float](repeating: 0, count: 50 * copy.itemSize)
+        for item in copy.items ?? [] {
+            expanded.replaceSubrange(item * copy.itemSize..<(item + 1) * copy.itemSize, with: copy.batch([item]).scalars)
+        }
+        try BackboneFeatures(itemShape: copy.itemShape, values: expanded, readable: copy.readable).save(to: copyPath, metadata: copyMetadata)
         let third = try train(s, arch: "dath", out: s.scratch.path + "/dath2.safetensors", extra: copies)
         XCTAssertFalse(third.stderr.contains("backbone features"), third.stderr)
+        let rewritten = try BackboneFeatures.load(copyPath).features
+        XCTAssertEqual(rewritten.items, copy.items)
+        XCTAssertEqual(rewritten.values, copy.values)
 
         // eval encodes images end to end (trunk in float32, not the float16 cache): same mAP
         // up to the rounding of the cached features.

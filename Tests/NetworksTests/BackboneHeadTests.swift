@@ -141,6 +141,27 @@ final class BackboneHeadTests: XCTestCase {
         XCTAssertThrowsError(try BackboneFeatures.load(scratch.path + "/absent.safetensors"))
     }
 
+    func testFeaturesOfASubsetHoldOnlyItsRowsAndRoundTrip() throws {
+        // Items past 2,048 (where float16 stops counting exactly) among 5,000.
+        let items = [3, 2049, 4999], count = 5000
+        let features = BackboneFeatures(itemShape: [2, 1, 1], values: [1, 2, 3, 4, 5, 6],
+                                        readable: (0..<count).map { $0 != 2049 }, items: items)
+        XCTAssertEqual(features.count, count)
+        XCTAssertEqual(features.batch([4999, 3]).scalars, [5, 6, 1, 2])
+        XCTAssertEqual(features.readable.indices.filter { features.readable[$0] }, [3, 4999],
+                       "items outside the subset, and 2049's unreadable image, are unreadable")
+        let scratch = try ScratchDirectory()
+        try features.save(to: scratch.path + "/subset.safetensors", metadata: [:])
+        let loaded = try BackboneFeatures.load(scratch.path + "/subset.safetensors").features
+        XCTAssertEqual(loaded.items, items)
+        XCTAssertEqual(loaded.readable, features.readable)
+        XCTAssertEqual(loaded.batch([4999, 2049]).scalars, [5, 6, 3, 4], "the rows stay their items'")
+        let whole = BackboneFeatures(itemShape: [1, 1, 1], values: (0..<10).map(Float.init), readable: Array(repeating: true, count: 10))
+        let part = whole.subset([2, 7])
+        XCTAssertEqual(part.values, [2, 7])
+        XCTAssertEqual(part.batch([7, 2]).scalars, [7, 2])
+    }
+
     func testFeatureBatchesVisitTheImageLoadersOrderAndSkipUnreadableItems() {
         let features = BackboneFeatures(itemShape: [1, 1, 1], values: (0..<10).map(Float.init),
                                         readable: (0..<10).map { $0 != 4 })
@@ -176,6 +197,20 @@ final class BackboneHeadTests: XCTestCase {
         XCTAssertEqual(picks.count, 60)
         XCTAssertTrue((15...45).contains(picks.filter { $0 == 1 }.count), "the copy is drawn about half the time: \(picks)")
         XCTAssertEqual(loader.variant(epoch: 1, item: 3), loader.variant(epoch: 1, item: 3))
+
+        // A copy holding only the training items (the even ones of 20) reads by item, not row.
+        let even = Array(stride(from: 0, to: 20, by: 2))
+        let sparse = BackboneFeatures(itemShape: [1, 1, 1], values: even.map { Float($0) + 100 }, readable: plain.readable, items: even)
+        let subsetLoader = FeatureBatchLoader(indices: even, batchSize: 4, features: plain, augmentedCopies: [sparse], seed: 5)
+        var pass = subsetLoader.batches(visiting: subsetLoader.order(epoch: 0), epoch: 0)
+        var visited = 0
+        while let batch = pass.nextBatch() {
+            for (row, item) in batch.indices.enumerated() {
+                XCTAssertEqual(batch.images.scalars[row], Float(item) + (subsetLoader.variant(epoch: 0, item: item) == 1 ? 100 : 0))
+                visited += 1
+            }
+        }
+        XCTAssertEqual(visited, 10)
     }
 
     /// Class-patterned trunk features (each class its own random map, plus noise): a cbam head

@@ -8,7 +8,8 @@ public struct FeatureBatchLoader: TrainingBatchSource {
     public let indices: [Int]
     public let batchSize: Int
     public let seed: UInt64
-    /// The plain features first, then any augmented copies (same items, same shapes).
+    /// The plain features first, then any augmented copies (same shapes; a copy may hold only
+    /// the training items).
     public let variants: [BackboneFeatures]
 
     public init(indices: [Int], batchSize: Int, features: BackboneFeatures, augmentedCopies: [BackboneFeatures] = [],
@@ -60,9 +61,10 @@ public struct FeatureBatchLoader: TrainingBatchSource {
             let loader = loader, epoch = epoch, size = loader.features.itemSize
             let images = Tensor(shape: [chosen.count] + loader.features.itemShape, unsafeUninitialized: { out in
                 for (row, item) in chosen.enumerated() {
-                    loader.variants[loader.variant(epoch: epoch, item: item)].values.withUnsafeBufferPointer { v in
+                    let variant = loader.variants[loader.variant(epoch: epoch, item: item)]
+                    variant.values.withUnsafeBufferPointer { v in
                         UnsafeMutableRawPointer(out.baseAddress! + row * size)
-                            .copyMemory(from: v.baseAddress! + item * size, byteCount: size * MemoryLayout<Float>.stride)
+                            .copyMemory(from: v.baseAddress! + variant.offset(of: item), byteCount: size * MemoryLayout<Float>.stride)
                     }
                 }
             })

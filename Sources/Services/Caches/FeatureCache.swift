@@ -4,7 +4,7 @@ import Networks
 import Retrieval
 
 /// A backbone's trunk features of a whole gallery at one input size (or of an augmented copy of
-/// it, for training heads with augmentation), kept between runs as
+/// its training items, for training heads with augmentation: their rows only), kept between runs as
 /// float16 safetensors files in $XDG_CACHE_HOME/hashscope/features (or ~/.cache/...), named by a
 /// hash of (weights file digest, gallery spec with an absolute path, input size).
 ///
@@ -109,6 +109,12 @@ public struct FeatureCache: Sendable {
     public func features(backbone: any PretrainedBackbone, key: Key, gallery: any Gallery, threads: Int,
                   note: (String) -> Void, progress: ((Int, Int) -> Void)?) -> (features: BackboneFeatures, cached: Bool, seconds: Double) {
         let (found, problem) = read(key)
+        if let found, let items = key.items, found.items == nil {
+            // A copy cached before copies held only their items: the same rows, gallery-sized.
+            let compact = found.subset(items)
+            if let problem = write(compact, key: key) { note(problem) }
+            return (compact, true, 0)
+        }
         if let found { return (found, true, 0) }
         if let problem { note("ignoring cached features (\(problem)); computing them again") }
         let preprocessor = ImagePreprocessor(width: key.size, height: key.size, normalization: key.backbone.normalization)
