@@ -95,7 +95,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("init-from"), help: ArgumentHelp("Start from this model's weights (written by `train`, same arch and input): tensors of the same name and shape are copied, the rest (a hash layer of another --bits) start from the seed.", valueName: "file"))
     var initFrom: String?
 
-    @Option(help: ArgumentHelp("After every epoch, measure mAP on a fixed seeded sample of n of the protocol's queries against 10 n of its database images, for the learning curve (printed in the epoch line, kept in the checkpoint's history; 0: none). (default: 0)", valueName: "n"))
+    @Option(help: ArgumentHelp("After every epoch, measure mAP on a fixed seeded sample of n of the protocol's queries against 10 n of its database images, for the learning curve (printed in the epoch line, kept in the checkpoint's history; 0: none).", valueName: "n"))
     var monitor = 0
 
     @Option(help: ArgumentHelp("The model file to write (.safetensors).", valueName: "file"))

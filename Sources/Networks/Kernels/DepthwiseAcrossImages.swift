@@ -1,24 +1,25 @@
 import Basics
-// Depthwise convolution on small maps (EfficientNet-Lite's last stages: 10 x 10 and 5 x 5), with
-// the batch in the vector lanes. On the stride phases a 5 x 5 map sits in rows of 9 (the kernel's
-// overhang), so nearly half of every vector there is padding, and each tap pays a pass over the
-// whole plane, per image. Here one channel's planes of all images are laid out pixel by pixel,
-// images side by side (lanes = the batch rounded up to 8, the extra lanes zero), and each tap
-// touches only the (output, input) pixel pairs it links inside the map: an output pixel (forward)
-// or an input pixel's gradient (backward) is a sum over its pairs kept in registers, one store per
-// pixel, and dW of a tap the dot of its pairs' rows. The layout costs a transpose of each plane in
-// and out, cheap on small maps.
+// Depthwise convolution with the batch in the vector lanes, for EfficientNet-Lite's small maps.
+// On the stride phases a 5 x 5 map sits in rows of 9 (the kernel's overhang), so nearly half of
+// every vector there is padding, and each tap pays a pass over the whole plane, per image. Here
+// one channel's planes of all images are laid out pixel by pixel, images side by side (lanes =
+// the batch rounded up to 8, the extra lanes zero), and each tap touches only the (output, input)
+// pixel pairs it links inside the map: an output pixel (forward) or an input pixel's gradient
+// (backward) is a sum over its pairs kept in registers, one store per pixel, and dW of a tap the
+// dot of its pairs' rows. The layout costs a transpose of each plane in and out, eight images at
+// a time.
 //
-// Measured per layer (batch 64, two threads, best of 7, 2026-12-07; phases -> across images):
-// backward 5 x 5 k5 18.8 -> 8.0 ms, 10 -> 5 k5 stride 2 24.0 -> 10.0, 5 x 5 k3 11.2 -> 9.3,
-// 10 x 10 k5 28.2 -> 19.7, 10 x 10 k3 10.5 -> 9.6, 20 x 20 k3 17.1 -> 19.6; forward 5 x 5 k5
-// 8.3 -> 5.8, 10 -> 5 k5 stride 2 6.9 -> 4.8, 5 x 5 k3 6.1 -> 5.0, 10 x 10 k5 9.2 -> 9.1,
-// 10 x 10 k3 3.4 -> 4.1. The transposes weigh more in the forward pass (one pass of arithmetic,
-// not two), so it takes the lanes only up to 8 x 8 outputs, the backward pass up to 10 x 10.
+// Measured per layer (batch 64, two threads, best of 7, 2026-12-07 19:03 UTC, training paused;
+// this machine's noise between runs is up to 20%; phases -> lanes): backward 5 x 5 k5 18.2 ->
+// 5.0 ms, 10 -> 5 k5 stride 2 23.4 -> 8.1, 10 x 10 k5 27.6 -> 14.0, 10 x 10 k3 9.6 -> 6.1,
+// 20 x 20 k5 29.9 -> 20.8, 40 x 40 k3 35.8 -> 30.6; forward 5 x 5 k5 5.7 -> 2.8, 10 -> 5 k5 stride
+// 2 7.4 -> 4.1, but 10 x 10 k3 2.6 -> 3.2 and 20 x 20 k3 4.9 -> 6.6: one pass of arithmetic pays
+// less for the transposes than the backward pass's two. So the backward pass takes the lanes up
+// to 40 x 40 outputs (as far as measured), the forward pass up to 8 x 8.
 
 extension DepthwiseConvolution {
     /// Output planes up to these many pixels take the kernels here (see the top of the file).
-    static let forwardAcrossImagesMaximumOutputPlane = 64, backwardAcrossImagesMaximumOutputPlane = 100
+    static let forwardAcrossImagesMaximumOutputPlane = 64, backwardAcrossImagesMaximumOutputPlane = 1600
 
     /// Which (output pixel, input pixel) pairs each tap links inside the map, listed three ways:
     /// by output pixel (forward), by tap (dW) and by input pixel (dx), as offsets into one array.
@@ -80,19 +81,15 @@ extension DepthwiseConvolution {
             defer { ys.deallocate() }
             links.byOutput.withUnsafeBufferPointer { byOutput in
                 for c in range {
-                    for n in 0..<batch {
-                        transpose(px.base + (n * channels + c) * g.inputPlane, count: g.inputPlane, into: xs + n, stride: lanes)
-                    }
+                    gather(px.base + c * g.inputPlane, planeStride: s.inputImage, images: batch, count: g.inputPlane, into: xs, lanes: lanes)
                     for k in (c * multiplier)..<((c + 1) * multiplier) {
                         ys.update(repeating: pb.map { $0.base[k] } ?? 0, count: g.outputPlane * lanes)
                         for p in 0..<g.outputPlane {
                             let pairs = UnsafeBufferPointer(rebasing: byOutput[links.outputStarts[p]..<links.outputStarts[p + 1]])
                             addWeightedRows(pairs, weights: pw.base + k * area, xs, into: ys + p * lanes, lanes: lanes)
                         }
-                        for n in 0..<batch {
-                            let plane = py.base + (n * s.outChannels + k) * g.outputPlane
-                            for p in 0..<g.outputPlane { plane[p] = ys[p * lanes + n] }
-                        }
+                        scatter(ys, lanes: lanes, count: g.outputPlane, images: batch, into: py.base + k * g.outputPlane,
+                                planeStride: s.outputImage)
                     }
                 }
             }
@@ -128,18 +125,12 @@ extension DepthwiseConvolution {
             links.byTap.withUnsafeBufferPointer { byTap in
                 links.byInput.withUnsafeBufferPointer { byInput in
                     for c in range {
-                        for n in 0..<batch {
-                            transpose(px.base + (n * channels + c) * g.inputPlane, count: g.inputPlane, into: xs + n, stride: lanes)
-                        }
+                        gather(px.base + c * g.inputPlane, planeStride: s.inputImage, images: batch, count: g.inputPlane, into: xs, lanes: lanes)
                         dxs.update(repeating: 0, count: g.inputPlane * lanes)
                         for k in (c * multiplier)..<((c + 1) * multiplier) {
-                            var total: Float = 0
-                            for n in 0..<batch {
-                                let plane = pdy.base + (n * s.outChannels + k) * g.outputPlane
-                                transpose(plane, count: g.outputPlane, into: gs + n, stride: lanes)
-                                for t in 0..<g.outputPlane { total += plane[t] }
-                            }
-                            pdb?.base[k] += total
+                            gather(pdy.base + k * g.outputPlane, planeStride: s.outputImage, images: batch, count: g.outputPlane,
+                                   into: gs, lanes: lanes)
+                            pdb?.base[k] += sum(gs, count: g.outputPlane * lanes)
                             for tap in 0..<area {
                                 let pairs = UnsafeBufferPointer(rebasing: byTap[links.tapStarts[tap]..<links.tapStarts[tap + 1]])
                                 pdw.base[k * area + tap] += pairDots(pairs, gs, xs, lanes: lanes)
@@ -149,19 +140,63 @@ extension DepthwiseConvolution {
                                 addWeightedRows(pairs, weights: pw.base + k * area, gs, into: dxs + p * lanes, lanes: lanes)
                             }
                         }
-                        for n in 0..<batch {
-                            let plane = pdx.base + (n * channels + c) * g.inputPlane
-                            for p in 0..<g.inputPlane { plane[p] = dxs[p * lanes + n] }
-                        }
+                        scatter(dxs, lanes: lanes, count: g.inputPlane, images: batch, into: pdx.base + c * g.inputPlane,
+                                planeStride: s.inputImage)
                     }
                 }
             }
         }
     }
 
+    /// rows[p * lanes + n] = first[n * planeStride + p] for p < count, n < images: one plane of
+    /// each image into the lanes, eight images at a time as one vector store per pixel.
     @inline(__always)
-    private static func transpose(_ plane: UnsafePointer<Float>, count: Int, into column: UnsafeMutablePointer<Float>, stride: Int) {
-        for p in 0..<count { column[p * stride] = plane[p] }
+    private static func gather(_ first: UnsafePointer<Float>, planeStride: Int, images: Int, count: Int,
+                               into rows: UnsafeMutablePointer<Float>, lanes: Int) {
+        var n = 0
+        while n + 8 <= images {
+            let p0 = first + n * planeStride, p1 = p0 + planeStride, p2 = p1 + planeStride, p3 = p2 + planeStride
+            let p4 = p3 + planeStride, p5 = p4 + planeStride, p6 = p5 + planeStride, p7 = p6 + planeStride
+            for p in 0..<count {
+                UnsafeMutableRawPointer(rows + p * lanes + n)
+                    .storeBytes(of: SIMD8(p0[p], p1[p], p2[p], p3[p], p4[p], p5[p], p6[p], p7[p]), as: SIMD8<Float>.self)
+            }
+            n += 8
+        }
+        while n < images {
+            let plane = first + n * planeStride
+            for p in 0..<count { rows[p * lanes + n] = plane[p] }
+            n += 1
+        }
+    }
+
+    /// first[n * planeStride + p] = rows[p * lanes + n] for p < count, n < images: `gather` undone.
+    @inline(__always)
+    private static func scatter(_ rows: UnsafePointer<Float>, lanes: Int, count: Int, images: Int,
+                                into first: UnsafeMutablePointer<Float>, planeStride: Int) {
+        var n = 0
+        while n + 8 <= images {
+            let p0 = first + n * planeStride, p1 = p0 + planeStride, p2 = p1 + planeStride, p3 = p2 + planeStride
+            let p4 = p3 + planeStride, p5 = p4 + planeStride, p6 = p5 + planeStride, p7 = p6 + planeStride
+            for p in 0..<count {
+                let v = UnsafeRawPointer(rows + p * lanes + n).loadUnaligned(as: SIMD8<Float>.self)
+                p0[p] = v[0]; p1[p] = v[1]; p2[p] = v[2]; p3[p] = v[3]; p4[p] = v[4]; p5[p] = v[5]; p6[p] = v[6]; p7[p] = v[7]
+            }
+            n += 8
+        }
+        while n < images {
+            let plane = first + n * planeStride
+            for p in 0..<count { plane[p] = rows[p * lanes + n] }
+            n += 1
+        }
+    }
+
+    /// The sum of values[0 ..< count] (a multiple of 8).
+    @inline(__always)
+    private static func sum(_ values: UnsafePointer<Float>, count: Int) -> Float {
+        var total = SIMD8<Float>()
+        for t in stride(from: 0, to: count, by: 8) { total += UnsafeRawPointer(values + t).loadUnaligned(as: SIMD8<Float>.self) }
+        return total.sum()
     }
 
     /// The sum over pairs of row gs[output] . row xs[input] (rows of `lanes`, a multiple of 8),
