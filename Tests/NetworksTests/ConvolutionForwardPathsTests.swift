@@ -30,8 +30,8 @@ final class ConvolutionForwardPathsTests: SmallMapWinogradTestCase {
         typealias Kernel = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>,
                             ConvolutionShape) -> Void
         let kernels: [(String, Kernel)] = [
-            ("phases", { DepthwiseConvolution.forwardPhased(x: $0, weight: $1, bias: $2, y: $3, shape: $4) }),
-            ("across images", { DepthwiseConvolution.forwardAcrossImages(x: $0, weight: $1, bias: $2, y: $3, shape: $4) }),
+            ("phases", { DepthwiseConvolution.forwardPhased(.init(x: $0, weight: $1, bias: $2, y: $3, shape: $4), shape: $4) }),
+            ("across images", { DepthwiseConvolution.forwardAcrossImages(.init(x: $0, weight: $1, bias: $2, y: $3, shape: $4), shape: $4) }),
         ]
         let convolution = layer.shape(of: x)
         for (kernel, run) in kernels {

@@ -12,8 +12,10 @@ final class DepthwiseBackwardTests: XCTestCase {
     typealias Kernel = @Sendable (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>,
                         UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?, ConvolutionShape) -> Void
     private static let kernels: [(name: String, run: Kernel)] = [
-        ("phases", { DepthwiseConvolution.backwardPhased(x: $0, weight: $1, dy: $2, dx: $3, dWeight: $4, dBias: $5, shape: $6) }),
-        ("across images", { DepthwiseConvolution.backwardAcrossImages(x: $0, weight: $1, dy: $2, dx: $3, dWeight: $4, dBias: $5, shape: $6) }),
+        ("phases", { DepthwiseConvolution.backwardPhased(.init(x: $0, weight: $1, dy: $2, dx: $3, dWeight: $4, dBias: $5, shape: $6), shape: $6) }),
+        ("across images", {
+            DepthwiseConvolution.backwardAcrossImages(.init(x: $0, weight: $1, dy: $2, dx: $3, dWeight: $4, dBias: $5, shape: $6), shape: $6)
+        }),
     ]
 
     private func depthwise(_ channels: Int, _ c: DepthwiseCases.Case, bias: Bool, seed: UInt64) -> Conv2d {

@@ -62,23 +62,16 @@ extension DepthwiseConvolution {
 
     /// x: (N,C,H,W), weight: (K,1,kh,kw) with K = C * multiplier, bias: (K) or nil
     /// -> y: (N,K,H',W') (overwritten); any stride and multiplier; work split by input channel.
-    static func forwardAcrossImages(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                    y: UnsafeMutablePointer<Float>, shape s: ConvolutionShape) {
-        let px = SharedPointer(UnsafeBufferPointer(start: x, count: s.batch * s.inputImage))
-        let pw = SharedPointer(UnsafeBufferPointer(start: weight, count: s.weightCount))
-        let pb = bias.map { SharedPointer(UnsafeBufferPointer(start: $0, count: s.outChannels)) }
-        let py = SharedMutablePointer(UnsafeMutableBufferPointer(start: y, count: s.batch * s.outputImage))
+    static func forwardAcrossImages(_ o: ForwardOperands, shape s: ConvolutionShape) {
+        let px = o.x, pw = o.weight, pb = o.bias, py = o.y
         let g = s.geometry, channels = g.channels, links = TapLinks(g)
         let workers = Parallel.workerCount(for: s.batch * s.outputImage * g.kernelArea, minimumPerWorker: 65_536)
         Parallel.forEachRange(count: channels, workers: min(workers, channels)) { _, range in
             guard !range.isEmpty else { return }
             let multiplier = s.outChannels / channels, area = g.kernelArea, batch = s.batch
-            let lanes = (batch + 7) / 8 * 8
-            let xs = UnsafeMutablePointer<Float>.allocate(capacity: g.inputPlane * lanes)
-            defer { xs.deallocate() }
-            xs.update(repeating: 0, count: g.inputPlane * lanes)
-            let ys = UnsafeMutablePointer<Float>.allocate(capacity: g.outputPlane * lanes)
-            defer { ys.deallocate() }
+            let lanes = lanesFor(batch), scratch = LaneRows(lanes: lanes, counts: [g.inputPlane, g.outputPlane])
+            defer { scratch.free() }
+            let xs = scratch.rows[0], ys = scratch.rows[1]
             links.byOutput.withUnsafeBufferPointer { byOutput in
                 for c in range {
                     gather(px.base + c * g.inputPlane, planeStride: s.inputImage, images: batch, count: g.inputPlane, into: xs, lanes: lanes)
@@ -98,30 +91,16 @@ extension DepthwiseConvolution {
 
     /// dy: (N,K,H',W') -> dx: (N,C,H,W) (overwritten); dWeight (K,1,kh,kw) and dBias (K) are
     /// ADDED to; any stride and multiplier; work split by input channel.
-    static func backwardAcrossImages(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                                     dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
-                                     dBias: UnsafeMutablePointer<Float>?, shape s: ConvolutionShape) {
-        let px = SharedPointer(UnsafeBufferPointer(start: x, count: s.batch * s.inputImage))
-        let pw = SharedPointer(UnsafeBufferPointer(start: weight, count: s.weightCount))
-        let pdy = SharedPointer(UnsafeBufferPointer(start: dy, count: s.batch * s.outputImage))
-        let pdx = SharedMutablePointer(UnsafeMutableBufferPointer(start: dx, count: s.batch * s.inputImage))
-        let pdw = SharedMutablePointer(UnsafeMutableBufferPointer(start: dWeight, count: s.weightCount))
-        let pdb = dBias.map { SharedMutablePointer(UnsafeMutableBufferPointer(start: $0, count: s.outChannels)) }
+    static func backwardAcrossImages(_ o: BackwardOperands, shape s: ConvolutionShape) {
+        let px = o.x, pw = o.weight, pdy = o.dy, pdx = o.dx, pdw = o.dWeight, pdb = o.dBias
         let g = s.geometry, channels = g.channels, links = TapLinks(g)
         let workers = Parallel.workerCount(for: s.batch * s.outputImage * g.kernelArea, minimumPerWorker: 65_536)
         Parallel.forEachRange(count: channels, workers: min(workers, channels)) { _, range in
             guard !range.isEmpty else { return }
             let multiplier = s.outChannels / channels, area = g.kernelArea, batch = s.batch
-            let lanes = (batch + 7) / 8 * 8
-            // The extra lanes of xs and gs are never written, so they stay zero.
-            let xs = UnsafeMutablePointer<Float>.allocate(capacity: g.inputPlane * lanes)
-            defer { xs.deallocate() }
-            xs.update(repeating: 0, count: g.inputPlane * lanes)
-            let gs = UnsafeMutablePointer<Float>.allocate(capacity: g.outputPlane * lanes)
-            defer { gs.deallocate() }
-            gs.update(repeating: 0, count: g.outputPlane * lanes)
-            let dxs = UnsafeMutablePointer<Float>.allocate(capacity: g.inputPlane * lanes)
-            defer { dxs.deallocate() }
+            let lanes = lanesFor(batch), scratch = LaneRows(lanes: lanes, counts: [g.inputPlane, g.outputPlane, g.inputPlane])
+            defer { scratch.free() }
+            let xs = scratch.rows[0], gs = scratch.rows[1], dxs = scratch.rows[2]
             links.byTap.withUnsafeBufferPointer { byTap in
                 links.byInput.withUnsafeBufferPointer { byInput in
                     for c in range {
@@ -146,6 +125,28 @@ extension DepthwiseConvolution {
                 }
             }
         }
+    }
+
+    /// The batch rounded up to whole vectors.
+    private static func lanesFor(_ batch: Int) -> Int { (batch + 7) / 8 * 8 }
+
+    /// One worker's planes in the lanes (`counts[i]` rows of `lanes` floats each), in one
+    /// allocation, zeroed: the lanes past the batch are never written, so they stay zero.
+    private struct LaneRows {
+        let rows: [UnsafeMutablePointer<Float>]
+        private let base: UnsafeMutablePointer<Float>
+
+        init(lanes: Int, counts: [Int]) {
+            let total = counts.reduce(0, +) * lanes
+            let base = UnsafeMutablePointer<Float>.allocate(capacity: total)
+            base.update(repeating: 0, count: total)
+            var starts = [base]
+            for count in counts.dropLast() { starts.append(starts.last! + count * lanes) }
+            self.base = base
+            rows = starts
+        }
+
+        func free() { base.deallocate() }
     }
 
     /// rows[p * lanes + n] = first[n * planeStride + p] for p < count, n < images: one plane of

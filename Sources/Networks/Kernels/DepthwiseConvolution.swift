@@ -24,11 +24,12 @@ enum DepthwiseConvolution {
     /// DepthwiseAcrossImages.swift, forward and backward.
     static func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         y: UnsafeMutablePointer<Float>, shape s: ConvolutionShape) {
+        let operands = ForwardOperands(x: x, weight: weight, bias: bias, y: y, shape: s)
         if s.geometry.outputPlane <= forwardAcrossImagesMaximumOutputPlane {
-            forwardAcrossImages(x: x, weight: weight, bias: bias, y: y, shape: s)
-            return
+            forwardAcrossImages(operands, shape: s)
+        } else {
+            forwardPhased(operands, shape: s)
         }
-        forwardPhased(x: x, weight: weight, bias: bias, y: y, shape: s)
     }
 
     /// dy: (N,K,H',W') -> dx: (N,C,H,W) (overwritten); dWeight (K,1,kh,kw) and dBias (K) are
@@ -36,12 +37,43 @@ enum DepthwiseConvolution {
     static func backward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                          dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
                          dBias: UnsafeMutablePointer<Float>?, shape s: ConvolutionShape) {
+        let operands = BackwardOperands(x: x, weight: weight, dy: dy, dx: dx, dWeight: dWeight, dBias: dBias, shape: s)
         if s.geometry.outputPlane <= backwardAcrossImagesMaximumOutputPlane {
-            backwardAcrossImages(x: x, weight: weight, dy: dy, dx: dx, dWeight: dWeight, dBias: dBias, shape: s)
-            return
+            backwardAcrossImages(operands, shape: s)
+        } else {
+            backwardPhased(operands, shape: s)
         }
-        backwardPhased(x: x, weight: weight, dy: dy, dx: dx, dWeight: dWeight, dBias: dBias, shape: s)
     }
+
+    /// A forward pass's tensors as the workers share them.
+    struct ForwardOperands: Sendable {
+        let x: SharedPointer, weight: SharedPointer, bias: SharedPointer?, y: SharedMutablePointer
+
+        init(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+             y: UnsafeMutablePointer<Float>, shape s: ConvolutionShape) {
+            self.x = SharedPointer(UnsafeBufferPointer(start: x, count: s.batch * s.inputImage))
+            self.weight = SharedPointer(UnsafeBufferPointer(start: weight, count: s.weightCount))
+            self.bias = bias.map { SharedPointer(UnsafeBufferPointer(start: $0, count: s.outChannels)) }
+            self.y = SharedMutablePointer(UnsafeMutableBufferPointer(start: y, count: s.batch * s.outputImage))
+        }
+    }
+
+    /// A backward pass's tensors as the workers share them.
+    struct BackwardOperands: Sendable {
+        let x: SharedPointer, weight: SharedPointer, dy: SharedPointer
+        let dx: SharedMutablePointer, dWeight: SharedMutablePointer, dBias: SharedMutablePointer?
+
+        init(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+             dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?, shape s: ConvolutionShape) {
+            self.x = SharedPointer(UnsafeBufferPointer(start: x, count: s.batch * s.inputImage))
+            self.weight = SharedPointer(UnsafeBufferPointer(start: weight, count: s.weightCount))
+            self.dy = SharedPointer(UnsafeBufferPointer(start: dy, count: s.batch * s.outputImage))
+            self.dx = SharedMutablePointer(UnsafeMutableBufferPointer(start: dx, count: s.batch * s.inputImage))
+            self.dWeight = SharedMutablePointer(UnsafeMutableBufferPointer(start: dWeight, count: s.weightCount))
+            self.dBias = dBias.map { SharedMutablePointer(UnsafeMutableBufferPointer(start: $0, count: s.outChannels)) }
+        }
+    }
+
 
     // MARK: forward, any stride
 
@@ -125,12 +157,8 @@ enum DepthwiseConvolution {
     }
 
     /// x: (N,C,H,W) -> y: (N,K,H',W'), any stride; work split by (image, input channel) plane.
-    static func forwardPhased(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                              y: UnsafeMutablePointer<Float>, shape s: ConvolutionShape) {
-        let px = SharedPointer(UnsafeBufferPointer(start: x, count: s.batch * s.inputImage))
-        let pw = SharedPointer(UnsafeBufferPointer(start: weight, count: s.weightCount))
-        let pb = bias.map { SharedPointer(UnsafeBufferPointer(start: $0, count: s.outChannels)) }
-        let py = SharedMutablePointer(UnsafeMutableBufferPointer(start: y, count: s.batch * s.outputImage))
+    static func forwardPhased(_ o: ForwardOperands, shape s: ConvolutionShape) {
+        let px = o.x, pw = o.weight, pb = o.bias, py = o.y
         let channels = s.geometry.channels, planes = s.batch * channels
         let workers = Parallel.workerCount(for: s.batch * s.outputImage * s.geometry.kernelArea, minimumPerWorker: 65_536)
         Parallel.forEachRange(count: planes, workers: min(workers, planes)) { _, range in
@@ -256,15 +284,8 @@ enum DepthwiseConvolution {
     /// stride phases as the forward pass reads them: dy is laid out at the phases' row length Wq,
     /// so each tap is one fused dot (its dW) and axpy (into the phases' gradient) over the
     /// flattened plane; that gradient is then gathered back into dx.
-    static func backwardPhased(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                               dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
-                               dBias: UnsafeMutablePointer<Float>?, shape s: ConvolutionShape) {
-        let px = SharedPointer(UnsafeBufferPointer(start: x, count: s.batch * s.inputImage))
-        let pw = SharedPointer(UnsafeBufferPointer(start: weight, count: s.weightCount))
-        let pdy = SharedPointer(UnsafeBufferPointer(start: dy, count: s.batch * s.outputImage))
-        let pdx = SharedMutablePointer(UnsafeMutableBufferPointer(start: dx, count: s.batch * s.inputImage))
-        let pdw = SharedMutablePointer(UnsafeMutableBufferPointer(start: dWeight, count: s.weightCount))
-        let pdb = dBias.map { SharedMutablePointer(UnsafeMutableBufferPointer(start: $0, count: s.outChannels)) }
+    static func backwardPhased(_ o: BackwardOperands, shape s: ConvolutionShape) {
+        let px = o.x, pw = o.weight, pdy = o.dy, pdx = o.dx, pdw = o.dWeight, pdb = o.dBias
         let channels = s.geometry.channels
         let workers = Parallel.workerCount(for: s.batch * s.outputImage * s.geometry.kernelArea, minimumPerWorker: 65_536)
         Parallel.forEachRange(count: channels, workers: min(workers, channels)) { _, range in
