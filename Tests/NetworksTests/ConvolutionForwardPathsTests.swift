@@ -119,6 +119,10 @@ final class ConvolutionForwardPathsTests: SmallMapWinogradTestCase {
             ("3x3, channels", conv(8, 256, kernelHeight: 3, kernelWidth: 3, padding: Padding(1), seed: 94), [1, 8, 12, 12]),
             ("groups 2, rows", conv(32, 64, kernelHeight: 3, kernelWidth: 3, padding: Padding(1), groups: 2, seed: 95), [1, 32, 24, 24]),
             ("pointwise, batch 2", conv(64, 516, kernelHeight: 1, kernelWidth: 1, seed: 96), [2, 64, 5, 5]),
+            // Several 5 x 5 images per multiply, as in Lite0's last blocks (a copy per channel).
+            ("pointwise, several images per multiply", conv(16, 24, kernelHeight: 1, kernelWidth: 1, seed: 98), [9, 16, 5, 5]),
+            ("pointwise, several images per multiply, no bias", conv(16, 24, kernelHeight: 1, kernelWidth: 1, bias: false, seed: 99),
+             [9, 16, 5, 5]),
         ]
         for (name, layer, shape) in cases {
             check(layer, input: shape, seed: 97, name)

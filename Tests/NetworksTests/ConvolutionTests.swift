@@ -53,6 +53,7 @@ final class ConvolutionTests: SmallMapWinogradTestCase {
     func testGradientsPointwiseAndSeveralImagesPerMultiply() {
         // 1x1: the image is its own column matrix; 4 images on 2 workers put 2 images in one multiply.
         checkGradients(conv(3, 2, kernel: 1), input: TestTensors.normal([4, 3, 3, 3], seed: 17), "1x1")
+        checkGradients(conv(3, 2, kernel: 1), input: TestTensors.normal([7, 3, 3, 3], seed: 19), "1x1, 3 and 4 images per multiply")
         checkGradients(conv(2, 3, padding: 1), input: TestTensors.normal([5, 2, 3, 3], seed: 18), "batched small maps")
     }
 

@@ -218,6 +218,14 @@ enum ConvolutionGEMM {
         let outW = s.geometry.outputWidth
         if b == 1 && s.isPointwise { return (x + first * s.inputImage + rows.lowerBound * outW, s.geometry.outputPlane) }
         let band = rows.count * outW, ld = b * band
+        if s.isPointwise {
+            // Each channel's rows of the band, side by side per image: one copy per channel and image.
+            for t in 0..<b {
+                let image = x + (first + t) * s.inputImage + rows.lowerBound * outW
+                for c in 0..<s.inChannels { (col + c * ld + t * band).update(from: image + c * s.geometry.inputPlane, count: band) }
+            }
+            return (UnsafePointer(col), ld)
+        }
         for t in 0..<b {
             Im2Col.im2col(x + (first + t) * s.inputImage, s.geometry, rows: rows, col: col + t * band, columnStride: ld)
         }
@@ -307,6 +315,13 @@ enum ConvolutionGEMM {
             if let dx, !direct {
                 for t in 0..<b {
                     let image = dx + (first + t) * s.inputImage
+                    if s.isPointwise {
+                        // col2im of a pointwise kernel adds each entry once: a copy per channel.
+                        for c in 0..<s.inChannels {
+                            (image + c * s.geometry.inputPlane + rows.lowerBound * outW).update(from: dcol + c * ld + t * band, count: band)
+                        }
+                        continue
+                    }
                     if rows.lowerBound == 0 { image.update(repeating: 0, count: s.inputImage) }
                     Im2Col.col2imAdding(dcol + t * band, columnStride: ld, s.geometry, rows: rows, into: image)
                 }
