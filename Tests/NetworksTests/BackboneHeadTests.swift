@@ -156,6 +156,17 @@ final class BackboneHeadTests: XCTestCase {
         XCTAssertEqual(loaded.items, items)
         XCTAssertEqual(loaded.readable, features.readable)
         XCTAssertEqual(loaded.batch([4999, 2049]).scalars, [5, 6, 3, 4], "the rows stay their items'")
+        // A damaged file's item numbers are an error naming it, not a crash.
+        for bad: [Float] in [[3, .nan, 4999], [3, 2049.5, 4999], [3, 4999, 2049]] {
+            try SafetensorsWriter.write([.init(name: "features", tensor: Tensor(shape: [3, 2, 1, 1], scalars: [1, 2, 3, 4, 5, 6]), dtype: .f16),
+                                         .init(name: "readable", tensor: Tensor(shape: [count], scalars: [Float](repeating: 1, count: count)),
+                                               dtype: .f16),
+                                         .init(name: "items", tensor: Tensor(shape: [3], scalars: bad))],
+                                        metadata: [:], to: scratch.path + "/bad.safetensors")
+            XCTAssertThrowsError(try BackboneFeatures.load(scratch.path + "/bad.safetensors"), "\(bad)") { error in
+                XCTAssertTrue("\(error.localizedDescription)".contains("bad.safetensors"), "\(error)")
+            }
+        }
         let whole = BackboneFeatures(itemShape: [1, 1, 1], values: (0..<10).map(Float.init), readable: Array(repeating: true, count: 10))
         let part = whole.subset([2, 7])
         XCTAssertEqual(part.values, [2, 7])

@@ -130,7 +130,12 @@ public struct BackboneFeatures: Sendable {
     public static func load(_ path: String) throws(ModelFileError) -> (features: BackboneFeatures, metadata: [String: String]) {
         let file = try SafetensorsFile(path: path)
         let features = try file.tensor("features"), flags = try file.tensor("readable")
-        let items = try file.names.contains("items") ? file.tensor("items").scalars.map { Int($0) } : nil
+        let numbers = try file.names.contains("items") ? file.tensor("items").scalars : nil
+        // Checked before conversion: Int(_:) of a NaN or huge float traps.
+        if let numbers, !numbers.allSatisfy({ $0.isFinite && $0 >= 0 && $0 < 16_777_216 && $0.rounded() == $0 }) {
+            throw ModelFileError(path: path, .modelMismatch(problems: ["its items are not gallery item numbers"]))
+        }
+        let items = numbers.map { $0.map { Int($0) } }
         guard features.rank == 4, flags.rank == 1, features.shape[0] == items?.count ?? flags.shape[0] else {
             throw ModelFileError(path: path, .modelMismatch(problems: ["features \(features.shape) and readable \(flags.shape) do not fit"]))
         }
