@@ -31,8 +31,7 @@ public struct BackboneFeatures: Sendable {
         self.values = values
         self.items = items
         if let items {
-            precondition(zip(items, items.dropFirst()).allSatisfy { $0 < $1 } && items.allSatisfy { (0..<readable.count).contains($0) },
-                         "a subset's items ascend within the gallery")
+            precondition(Self.areSubsetItems(items, of: readable.count), "a subset's items ascend within the gallery")
             var rowOf = [Int32](repeating: -1, count: readable.count)
             for (row, item) in items.enumerated() { rowOf[item] = Int32(row) }
             self.rowOfItem = rowOf
@@ -41,6 +40,11 @@ public struct BackboneFeatures: Sendable {
             self.rowOfItem = nil
             self.readable = readable
         }
+    }
+
+    /// Whether `items` can be a subset's: strictly ascending, within 0..<count.
+    static func areSubsetItems(_ items: [Int], of count: Int) -> Bool {
+        zip(items, items.dropFirst()).allSatisfy { $0 < $1 } && items.allSatisfy { (0..<count).contains($0) }
     }
 
     /// Where item `item`'s row starts in `values` (it must be held).
@@ -139,7 +143,7 @@ public struct BackboneFeatures: Sendable {
         guard features.rank == 4, flags.rank == 1, features.shape[0] == items?.count ?? flags.shape[0] else {
             throw ModelFileError(path: path, .modelMismatch(problems: ["features \(features.shape) and readable \(flags.shape) do not fit"]))
         }
-        if let items, !(zip(items, items.dropFirst()).allSatisfy { $0 < $1 } && items.allSatisfy { (0..<flags.shape[0]).contains($0) }) {
+        if let items, !areSubsetItems(items, of: flags.shape[0]) {
             throw ModelFileError(path: path, .modelMismatch(problems: ["its items are not ascending gallery items"]))
         }
         return (BackboneFeatures(itemShape: Array(features.shape.dropFirst()), values: features.scalars,

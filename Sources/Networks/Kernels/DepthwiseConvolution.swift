@@ -74,7 +74,6 @@ enum DepthwiseConvolution {
         }
     }
 
-
     // MARK: forward, any stride
 
     /// One input plane's stride phases (see the top of the file) and the flattened output.
